@@ -1,0 +1,3 @@
+//! context (written next)
+/// placeholder
+pub struct AppContext;

@@ -1,0 +1,1 @@
+//! core_client (written next)

@@ -1,0 +1,1 @@
+//! modes (written next)
