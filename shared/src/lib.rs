@@ -15,6 +15,7 @@
 //! - [`core_client`]: calls to the Pryv core (login, access-info).
 //! - [`routes`]: one function per route, taking the [`AppContext`] and an `http`
 //!   request and returning an `http` response.
+//! - `lambda` (feature `lambda`): the adapter every Lambda function's `main` calls.
 //! - [`error`]: the error type every route answers with, rendered as Pryv does.
 #![warn(missing_docs)]
 
@@ -23,6 +24,8 @@ pub mod context;
 pub mod core_client;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod logging;
 pub mod modes;
 pub mod routes;

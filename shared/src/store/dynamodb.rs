@@ -86,3 +86,11 @@ impl Store for DynamoDbStore {
         Err(unwritten())
     }
 }
+
+impl DynamoDbStore {
+    /// STUB: a store on `table` with the SDK's environment.
+    pub async fn from_env(table: &str) -> Self {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::new(aws_sdk_dynamodb::Client::new(&config), table)
+    }
+}

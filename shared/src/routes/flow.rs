@@ -1,0 +1,278 @@
+//! The steps the routes share: opening a session from its mfaToken, sending a
+//! challenge within the limits, checking a code with its attempt and failure counts,
+//! and answering with an mfaToken.
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use serde_json::json;
+
+use super::{json_response, request};
+use crate::config::MfaTokenStatus;
+use crate::context::AppContext;
+use crate::domain::{Code, UserData, Username};
+use crate::error::ApiError;
+use crate::modes::IssuedCode;
+use crate::secrets::MfaToken;
+use crate::store::{AttemptOutcome, CodeRecord, CounterOutcome, Purpose, SendOutcome, Session};
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+
+/// A live session together with the token that opened it.
+pub(super) struct OpenSession {
+    pub token: MfaToken,
+    pub session: Session,
+}
+
+/// Answers with a fresh mfaToken, in the status the operator chose.
+pub(super) fn mfa_token_response(ctx: &AppContext, token: &MfaToken) -> Response<Bytes> {
+    let status = match ctx.config.mfa_token_status {
+        MfaTokenStatus::Found => StatusCode::FOUND,
+        MfaTokenStatus::Ok => StatusCode::OK,
+    };
+    json_response(status, json!({ "mfaToken": token.expose() }))
+}
+
+/// A new session of `user`, its payload sealed under the token.
+pub(super) fn new_session(
+    ctx: &AppContext,
+    user: &Username,
+    purpose: Purpose,
+    token: &MfaToken,
+    payload: &[u8],
+) -> Session {
+    Session {
+        id: token.session_id(),
+        username: user.clone(),
+        purpose,
+        sealed: token.seal(payload),
+        expires_at: ctx.now() + ctx.config.sessions.ttl.as_secs(),
+        code_digest: None,
+        code_expires_at: None,
+        attempts: 0,
+        last_send_at: None,
+    }
+}
+
+/// The live session of the request's mfaToken, which must be `user`'s and for one of
+/// `purposes`: anything else is `forbidden`, with one message for all cases so that a
+/// caller learns nothing about other users' sessions.
+pub(super) async fn open_session(
+    ctx: &AppContext,
+    http_request: &Request<Bytes>,
+    user: &Username,
+    purposes: &[Purpose],
+) -> Result<OpenSession, ApiError> {
+    let token = MfaToken::from_client(&request::token(http_request)?);
+    let session = ctx
+        .store
+        .session(&token.session_id(), ctx.now())
+        .await?
+        .filter(|s| &s.username == user && purposes.contains(&s.purpose))
+        .ok_or_else(|| ApiError::forbidden("Unknown, expired or spent mfaToken."))?;
+    Ok(OpenSession { token, session })
+}
+
+/// The user's MFA data for a session: sealed in an activation session, in the
+/// user's profile for a login.
+pub(super) async fn user_data(ctx: &AppContext, open: &OpenSession) -> Result<UserData, ApiError> {
+    let plain = match open.session.purpose {
+        Purpose::Activation => open.token.open(&open.session.sealed),
+        Purpose::Login => {
+            let profile = ctx
+                .store
+                .profile(&open.session.username)
+                .await?
+                .ok_or_else(|| ApiError::forbidden("MFA is no longer active for this user."))?;
+            ctx.data_key.open(&profile.sealed_data)
+        }
+    };
+    let plain = plain.ok_or_else(|| {
+        ApiError::Unexpected(anyhow::anyhow!("stored MFA data could not be opened"))
+    })?;
+    serde_json::from_slice(&plain)
+        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("stored MFA data unreadable: {e}")))
+}
+
+/// The value that names where messages go (a phone number, an e-mail address), for
+/// the allow-list and the per-destination limit.
+// Known limit: templates name their variables freely, so the destination is the first
+// of the usual names; user data with none of them is limited as a whole.
+pub(super) fn destination(data: &UserData) -> String {
+    const NAMES: [&str; 8] = [
+        "phone",
+        "number",
+        "phone_number",
+        "phoneNumber",
+        "mobile",
+        "email",
+        "to",
+        "destination",
+    ];
+    NAMES
+        .iter()
+        .find_map(|name| data.get(name))
+        .map_or_else(|| data.to_json(), str::to_owned)
+}
+
+/// Refuses, at activation, a destination outside the operator's allow-list.
+pub(super) fn check_destination_allowed(ctx: &AppContext, data: &UserData) -> Result<(), ApiError> {
+    let prefixes = &ctx.config.limits.destination_prefixes;
+    if prefixes.is_empty() {
+        return Ok(());
+    }
+    let destination = destination(data);
+    if prefixes.iter().any(|p| destination.starts_with(p.as_str())) {
+        Ok(())
+    } else {
+        Err(ApiError::format(
+            "The destination number is not allowed by this service.",
+        ))
+    }
+}
+
+/// Sends a challenge for a session within the limits: the session's interval, the
+/// user's hourly sends and the destination's daily sends. A refused send sends
+/// nothing.
+pub(super) async fn send_challenge(
+    ctx: &AppContext,
+    token: &MfaToken,
+    user: &Username,
+    data: &UserData,
+) -> Result<(), ApiError> {
+    let now = ctx.now();
+    let limits = &ctx.config.limits;
+    let code = ctx.messenger.new_code();
+    let record = code.as_ref().map(|code| CodeRecord {
+        digest: token.code_digest(code.expose()),
+        expires_at: now + ctx.config.code.ttl.as_secs(),
+    });
+    let interval = limits.send_interval.as_secs();
+    match ctx
+        .store
+        .record_send(&token.session_id(), now, interval, record)
+        .await?
+    {
+        SendOutcome::Recorded => {}
+        SendOutcome::TooSoon { retry_after } => {
+            return Err(too_many(retry_after, "A code was sent moments ago."))
+        }
+        SendOutcome::SessionGone => {
+            return Err(ApiError::forbidden("Unknown, expired or spent mfaToken."))
+        }
+    }
+    let user_key = format!("sends-user#{user}#{}", now / HOUR);
+    count(ctx, &user_key, limits.sends_per_user_per_hour, HOUR, "Too many codes sent to this user.").await?;
+    let digest = ctx.data_key.destination_digest(&destination(data));
+    let destination_key = format!("sends-destination#{digest}#{}", now / DAY);
+    count(
+        ctx,
+        &destination_key,
+        limits.sends_per_destination_per_day,
+        DAY,
+        "Too many codes sent to this destination.",
+    )
+    .await?;
+    ctx.messenger.send(data, code.as_ref()).await?;
+    Ok(())
+}
+
+/// Counts one event against a windowed limit (0 turns it off).
+async fn count(
+    ctx: &AppContext,
+    key: &str,
+    limit: u32,
+    window: u64,
+    message: &str,
+) -> Result<(), ApiError> {
+    if limit == 0 {
+        return Ok(());
+    }
+    let now = ctx.now();
+    let window_end = (now / window + 1) * window;
+    match ctx.store.increment_counter(key, limit, window_end, now).await? {
+        CounterOutcome::Counted(_) => Ok(()),
+        CounterOutcome::LimitReached => Err(too_many(window_end - now, message)),
+    }
+}
+
+fn too_many(retry_after_seconds: u64, message: &str) -> ApiError {
+    ApiError::TooManyRequests {
+        retry_after_seconds: retry_after_seconds.max(1),
+        message: message.to_owned(),
+    }
+}
+
+fn failures_key(user: &Username, now: u64) -> String {
+    format!("failures#{user}#{}", now / HOUR)
+}
+
+/// Refuses with 429 while the user has failed too many codes this hour.
+pub(super) async fn check_failure_backoff(ctx: &AppContext, user: &Username) -> Result<(), ApiError> {
+    let limit = ctx.config.limits.failures_per_user_per_hour;
+    if limit == 0 {
+        return Ok(());
+    }
+    let now = ctx.now();
+    if ctx.store.counter(&failures_key(user, now), now).await? >= limit {
+        let window_end = (now / HOUR + 1) * HOUR;
+        return Err(too_many(
+            window_end - now,
+            "Too many failed codes for this user: retry later.",
+        ));
+    }
+    Ok(())
+}
+
+/// Counts a failed code (or recovery code) of the user.
+pub(super) async fn count_failure(ctx: &AppContext, user: &Username) -> Result<(), ApiError> {
+    let limit = ctx.config.limits.failures_per_user_per_hour;
+    if limit == 0 {
+        return Ok(());
+    }
+    let now = ctx.now();
+    let window_end = (now / HOUR + 1) * HOUR;
+    ctx.store
+        .increment_counter(&failures_key(user, now), limit, window_end, now)
+        .await?;
+    Ok(())
+}
+
+/// Checks a code on a session: the user's backoff first, then one attempt reserved
+/// on the session (so that parallel guesses are all counted), then the mode's check.
+pub(super) async fn check_code(
+    ctx: &AppContext,
+    open: &OpenSession,
+    data: &UserData,
+    code: &Code,
+) -> Result<(), ApiError> {
+    let user = &open.session.username;
+    check_failure_backoff(ctx, user).await?;
+    let now = ctx.now();
+    let max = ctx.config.limits.attempts_per_session;
+    match ctx.store.take_attempt(&open.session.id, max, now).await? {
+        AttemptOutcome::Granted => {}
+        AttemptOutcome::Exhausted => {
+            return Err(ApiError::forbidden(
+                "Too many wrong codes: this mfaToken is no longer valid.",
+            ))
+        }
+        AttemptOutcome::SessionGone => {
+            return Err(ApiError::forbidden("Unknown, expired or spent mfaToken."))
+        }
+    }
+    let issued = match (&open.session.code_digest, open.session.code_expires_at) {
+        (Some(digest), Some(expires_at)) => Some(IssuedCode {
+            token: &open.token,
+            digest,
+            expires_at,
+            now,
+        }),
+        _ => None,
+    };
+    let result = ctx.messenger.check(data, code, issued).await;
+    if let Err(crate::modes::ModeError::InvalidCode) = &result {
+        count_failure(ctx, user).await?;
+    }
+    result.map_err(ApiError::from)
+}
