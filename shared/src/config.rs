@@ -139,6 +139,37 @@ impl ConfigSource {
 }
 
 impl Config {
+    /// STUB: the embedded sandbox configuration.
+    pub fn embedded_default() -> Self {
+        Self {
+            core_url: None,
+            mode: ModeConfig::Single {
+                single: Endpoint {
+                    url: crate::templates::Template::parse("http://127.0.0.1:7001/messages").unwrap(),
+                    method: http::Method::POST,
+                    body: None,
+                    headers: vec![],
+                    success: None,
+                },
+            },
+            code: CodeSettings { length: 6, ttl: Duration::from_secs(300) },
+            sessions: SessionSettings { ttl: Duration::from_secs(1800) },
+            limits: Limits {
+                attempts_per_session: 5,
+                failures_per_user_per_hour: 10,
+                send_interval: Duration::from_secs(30),
+                sends_per_user_per_hour: 5,
+                sends_per_destination_per_day: 10,
+                destination_prefixes: vec![],
+            },
+            deactivate: DeactivateSettings { require_step_up: false },
+            mfa_token_status: MfaTokenStatus::Found,
+            timeouts: Timeouts { connect: Duration::from_secs(2), total: Duration::from_secs(8) },
+            data_key: None,
+            warnings: vec![],
+        }
+    }
+
     /// Parses and checks a YAML or JSON document in any of the three shapes.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let _ = text;

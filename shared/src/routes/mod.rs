@@ -107,6 +107,29 @@ pub async fn handle(ctx: &AppContext, route: Route, request: Request<Bytes>) -> 
     } else {
         dispatch(ctx, route, request).await
     };
+    finish(route, origin, started, outcome)
+}
+
+/// Answers a request whose body went over [`MAX_BODY_BYTES`] before it was read
+/// whole (the local server reads bodies bounded).
+pub fn refuse_oversized_body(route: Route, headers: &HeaderMap) -> Response<Bytes> {
+    let origin = headers.get(header::ORIGIN).cloned();
+    finish(route, origin, Instant::now(), Err(body_too_large()))
+}
+
+fn body_too_large() -> ApiError {
+    ApiError::structure(format!(
+        "The request body is too large: at most {MAX_BODY_BYTES} bytes."
+    ))
+}
+
+/// Renders the outcome with CORS headers and writes the request's one log line.
+fn finish(
+    route: Route,
+    origin: Option<HeaderValue>,
+    started: Instant,
+    outcome: Result<Response<Bytes>, ApiError>,
+) -> Response<Bytes> {
     let error_id = outcome.as_ref().err().and_then(ApiError::id);
     if let Err(ApiError::Unexpected(cause)) = &outcome {
         tracing::error!(route = route.name(), error.cause_chain = ?cause, "unexpected error");
@@ -129,9 +152,7 @@ async fn dispatch(
     request: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
     if request.body().len() > MAX_BODY_BYTES {
-        return Err(ApiError::structure(format!(
-            "The request body is too large: at most {MAX_BODY_BYTES} bytes."
-        )));
+        return Err(body_too_large());
     }
     let username = request::username(&request, route.suffixes())?;
     match route {

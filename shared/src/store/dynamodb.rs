@@ -94,3 +94,10 @@ impl DynamoDbStore {
         Self::new(aws_sdk_dynamodb::Client::new(&config), table)
     }
 }
+
+impl DynamoDbStore {
+    /// STUB: creates the table when missing.
+    pub async fn create_table_if_missing(&self) -> StoreResult<()> {
+        Err(unwritten())
+    }
+}
