@@ -164,8 +164,9 @@ impl DataKey {
         Self(random_bytes::<32>())
     }
 
-    /// A key from its standard base64 form; `None` unless it decodes to exactly 32
-    /// bytes.
+    /// A key from its standard base64 form (surrounding whitespace, such as the
+    /// newline of a file or parameter, ignored); `None` unless it decodes to exactly
+    /// 32 bytes.
     pub fn from_base64(text: &str) -> Option<Self> {
         let bytes = STANDARD.decode(text.trim()).ok()?;
         bytes.try_into().ok().map(Self)

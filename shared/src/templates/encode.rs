@@ -13,6 +13,10 @@ use super::parse::Segment;
 /// value cannot add a `/`, `?`, `&`, `=`, `#` or `+`, and a value the user encoded
 /// already (smsmode's message) reaches the provider as written.
 ///
+/// A placeholder the operator puts in the host lets the user choose the host within
+/// the characters kept here: that is the operator's choice, not something a value can
+/// take where the template did not give it.
+///
 /// Known limit: by design a `%XX` in a user value is kept, so `%26` reaches the
 /// provider as `%26` and decodes there to `&` inside the same parameter: it cannot
 /// split the parameter, but the decoded value differs from the raw one.
