@@ -1,6 +1,22 @@
 //! Operator HTTP request templates: parse, list variables, render by context.
 //!
-//! STUB: the API below is fixed; the bodies are written in their own change.
+//! A template is parsed once, at start-up, into literal text and `{{ name }}`
+//! placeholders. Rendering never changes it: each request gets its own output, in which
+//! every value is inserted once, encoded for where it lands (URL, JSON string, form,
+//! header), and never rescanned, so that no user value can change a request's shape.
+//! This module owns no I/O and logs nothing: values here are personal data.
+//!
+//! - [`parse`]: placeholder syntax.
+//! - [`encode`]: the encoders of each context.
+//! - [`render`]: turning an [`Endpoint`] and [`Vars`] into a [`RenderedRequest`].
+//! - [`success`]: the rules judging a provider's answer.
+
+mod encode;
+mod parse;
+mod render;
+mod success;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -8,14 +24,23 @@ use std::fmt;
 use http::{HeaderName, HeaderValue, Method};
 
 use crate::domain::UserData;
+use parse::Segment;
+
+pub use success::SuccessRule;
 
 /// A template string with `{{ name }}` / `{{name}}` placeholders.
+///
+/// Names are made of `A-Z a-z 0-9 _ . -`; spaces inside the braces are ignored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Template {
     source: String,
+    segments: Vec<Segment>,
 }
 
 /// A template could not be parsed (an unclosed `{{`, an empty or invalid name).
+///
+/// The message gives the byte position, never the template text: a header template
+/// may hold an API key.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct TemplateError(pub String);
@@ -25,39 +50,24 @@ impl Template {
     pub fn parse(source: &str) -> Result<Self, TemplateError> {
         Ok(Self {
             source: source.to_owned(),
+            segments: parse::segments(source)?,
         })
     }
 
     /// The names of the variables the template uses.
     pub fn variables(&self) -> BTreeSet<String> {
-        BTreeSet::new()
+        self.segments
+            .iter()
+            .filter_map(|segment| match segment {
+                Segment::Var(name) => Some(name.clone()),
+                Segment::Literal(_) => None,
+            })
+            .collect()
     }
 
     /// The template as the operator wrote it.
     pub fn source(&self) -> &str {
         &self.source
-    }
-}
-
-/// How a provider's answer is judged a success, beyond its 2xx status.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SuccessRule {
-    /// A JSON field (dotted path) equal to a value.
-    JsonField {
-        /// Dotted path to the field, e.g. `status` or `result.state`.
-        path: String,
-        /// The value it must equal.
-        equals: serde_json::Value,
-    },
-    /// The body starts with this text.
-    BodyPrefix(String),
-}
-
-impl SuccessRule {
-    /// Whether a 2xx answer's body passes the rule.
-    pub fn accepts(&self, body: &[u8]) -> bool {
-        let _ = body;
-        false
     }
 }
 
@@ -105,10 +115,10 @@ impl fmt::Debug for RenderedRequest {
     }
 }
 
-/// Why a template could not be rendered.
+/// Why a template could not be rendered. No variant carries a value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    /// Variables with no value.
+    /// Variables with no value, sorted.
     #[error("missing values for: {}", .0.join(", "))]
     Missing(Vec<String>),
     /// A header value would hold a character other than printable ASCII.
@@ -122,12 +132,30 @@ pub enum RenderError {
 impl Endpoint {
     /// The variables this endpoint uses, in URL, body and headers.
     pub fn variables(&self) -> BTreeSet<String> {
-        BTreeSet::new()
+        self.templates()
+            .flat_map(|template| template.variables())
+            .collect()
     }
 
-    /// Renders the request for these values.
+    /// Whether a request rendered for this user would carry the code: the endpoint
+    /// uses `{{ code }}`, or one of the user values it uses holds `{{ code }}`.
+    ///
+    /// Single mode refuses, at activation, a send that would not carry the code.
+    pub fn carries_code(&self, user: &UserData) -> bool {
+        self.variables().iter().any(|name| {
+            name == render::CODE || user.get(name).is_some_and(parse::holds_code_placeholder)
+        })
+    }
+
+    /// Renders the request for these values, each encoded for its context.
     pub fn render(&self, vars: Vars<'_>) -> Result<RenderedRequest, RenderError> {
-        let _ = vars;
-        Err(RenderError::InvalidUrl)
+        render::render(self, vars)
+    }
+
+    /// The URL, body and header templates.
+    fn templates(&self) -> impl Iterator<Item = &Template> {
+        std::iter::once(&self.url)
+            .chain(self.body.iter())
+            .chain(self.headers.iter().map(|(_, template)| template))
     }
 }
