@@ -145,15 +145,21 @@ impl Config {
             core_url: None,
             mode: ModeConfig::Single {
                 single: Endpoint {
-                    url: crate::templates::Template::parse("http://127.0.0.1:7001/messages").unwrap(),
+                    url: crate::templates::Template::parse("http://127.0.0.1:7001/messages")
+                        .unwrap(),
                     method: http::Method::POST,
                     body: None,
                     headers: vec![],
                     success: None,
                 },
             },
-            code: CodeSettings { length: 6, ttl: Duration::from_secs(300) },
-            sessions: SessionSettings { ttl: Duration::from_secs(1800) },
+            code: CodeSettings {
+                length: 6,
+                ttl: Duration::from_secs(300),
+            },
+            sessions: SessionSettings {
+                ttl: Duration::from_secs(1800),
+            },
             limits: Limits {
                 attempts_per_session: 5,
                 failures_per_user_per_hour: 10,
@@ -162,9 +168,14 @@ impl Config {
                 sends_per_destination_per_day: 10,
                 destination_prefixes: vec![],
             },
-            deactivate: DeactivateSettings { require_step_up: false },
+            deactivate: DeactivateSettings {
+                require_step_up: false,
+            },
             mfa_token_status: MfaTokenStatus::Found,
-            timeouts: Timeouts { connect: Duration::from_secs(2), total: Duration::from_secs(8) },
+            timeouts: Timeouts {
+                connect: Duration::from_secs(2),
+                total: Duration::from_secs(8),
+            },
             data_key: None,
             warnings: vec![],
         }

@@ -57,14 +57,10 @@ impl CoreAnswer {
 
     /// The answer as a forwarded refusal.
     pub fn into_refusal(self) -> ApiError {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = self.content_type.and_then(|v| v.parse().ok()) {
-            headers.insert(header::CONTENT_TYPE, value);
-        }
         ApiError::CoreRefused {
             status: StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_GATEWAY),
             body: Bytes::from(self.body),
-            headers,
+            content_type: self.content_type.and_then(|v| v.parse().ok()),
         }
     }
 }

@@ -189,7 +189,15 @@ mod tests {
         for good in ["alice", "Alice1", "a-b-c", "abcde", &"a".repeat(60)] {
             assert!(Username::parse(good).is_ok(), "{good} should pass");
         }
-        for bad in ["abcd", "-alice", "alice-", "al ice", "alicé", "al_ce", &"a".repeat(61)] {
+        for bad in [
+            "abcd",
+            "-alice",
+            "alice-",
+            "al ice",
+            "alicé",
+            "al_ce",
+            &"a".repeat(61),
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad} should fail");
         }
     }
@@ -204,9 +212,7 @@ mod tests {
 
     #[test]
     fn user_data_is_bounded_in_keys_and_bytes() {
-        let many: serde_json::Map<_, _> = (0..21)
-            .map(|i| (format!("k{i}"), json!("v")))
-            .collect();
+        let many: serde_json::Map<_, _> = (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
         let large = json!({ "message": "x".repeat(4100) });
 
         assert!(UserData::parse(&serde_json::Value::Object(many)).is_err());
@@ -223,7 +229,12 @@ mod tests {
     #[test]
     fn codes_are_strings_of_ascii_digits() {
         assert!(Code::from_body(&json!({"code": "123456"})).is_ok());
-        for bad in [json!({"code": 123456}), json!({"code": "１２３"}), json!({"code": " 123"}), json!({"code": ""})] {
+        for bad in [
+            json!({"code": 123456}),
+            json!({"code": "１２３"}),
+            json!({"code": " 123"}),
+            json!({"code": ""}),
+        ] {
             let error = Code::from_body(&bad).unwrap_err();
             assert_eq!(error.id(), Some("invalid-parameters-format"), "{bad}");
         }

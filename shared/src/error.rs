@@ -5,7 +5,7 @@
 //! code, a token or a recovery code in the message.
 
 use bytes::Bytes;
-use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use http::{header, HeaderValue, Response, StatusCode};
 use serde_json::json;
 
 /// An answer other than success, as the client sees it.
@@ -19,8 +19,8 @@ pub enum ApiError {
         status: StatusCode,
         /// The core's body, forwarded as is (`meta` included).
         body: Bytes,
-        /// The core's headers worth passing on (content type).
-        headers: HeaderMap,
+        /// The core's content type, passed on.
+        content_type: Option<HeaderValue>,
     },
     /// Missing Authorization; unknown, expired or spent mfaToken; another user's
     /// mfaToken; a token that is not personal.
@@ -126,13 +126,13 @@ impl ApiError {
     /// The response a client receives for this error.
     pub fn into_response(self) -> Response<Bytes> {
         let status = self.status();
-        if let Self::CoreRefused { body, headers, .. } = self {
+        if let Self::CoreRefused {
+            body, content_type, ..
+        } = self
+        {
             let mut response = Response::new(body);
             *response.status_mut() = status;
-            let content_type = headers
-                .get(header::CONTENT_TYPE)
-                .cloned()
-                .unwrap_or(HeaderValue::from_static("application/json"));
+            let content_type = content_type.unwrap_or(HeaderValue::from_static("application/json"));
             response
                 .headers_mut()
                 .insert(header::CONTENT_TYPE, content_type);
@@ -180,12 +180,32 @@ mod tests {
     fn every_error_renders_the_documented_shape() {
         let cases = [
             (ApiError::forbidden("no token"), 403, "forbidden"),
-            (ApiError::structure("bad JSON"), 400, "invalid-request-structure"),
-            (ApiError::format("bad username"), 400, "invalid-parameters-format"),
+            (
+                ApiError::structure("bad JSON"),
+                400,
+                "invalid-request-structure",
+            ),
+            (
+                ApiError::format("bad username"),
+                400,
+                "invalid-parameters-format",
+            ),
             (ApiError::InvalidCode, 400, "invalid-code"),
-            (ApiError::MessagingServerError, 400, "messaging-server-error"),
-            (ApiError::InvalidOperation("x".into()), 400, "invalid-operation"),
-            (ApiError::ApiUnavailable("down".into()), 503, "api-unavailable"),
+            (
+                ApiError::MessagingServerError,
+                400,
+                "messaging-server-error",
+            ),
+            (
+                ApiError::InvalidOperation("x".into()),
+                400,
+                "invalid-operation",
+            ),
+            (
+                ApiError::ApiUnavailable("down".into()),
+                503,
+                "api-unavailable",
+            ),
         ];
         for (error, status, id) in cases {
             let response = error.into_response();
@@ -220,11 +240,13 @@ mod tests {
 
     #[test]
     fn a_core_refusal_is_forwarded_byte_for_byte() {
-        let body = Bytes::from_static(br#"{"error":{"id":"invalid-credentials","message":"m","meta":{"x":1}}}"#);
+        let body = Bytes::from_static(
+            br#"{"error":{"id":"invalid-credentials","message":"m","meta":{"x":1}}}"#,
+        );
         let error = ApiError::CoreRefused {
             status: StatusCode::UNAUTHORIZED,
             body: body.clone(),
-            headers: HeaderMap::new(),
+            content_type: None,
         };
 
         let response = error.into_response();

@@ -115,19 +115,10 @@ impl Messenger {
         if !missing.is_empty() {
             return Err(ModeError::Render(RenderError::Missing(missing)).into());
         }
-        if self.generates_codes() {
-            let endpoint = self.send_endpoint();
-            let in_template = endpoint.variables().contains(CODE_VARIABLE);
-            let in_values = data
-                .values()
-                .iter()
-                .filter(|(name, _)| endpoint.variables().contains(*name))
-                .any(|(_, value)| value_holds_code(value));
-            if !in_template && !in_values {
-                return Err(ApiError::format(
-                    "The MFA data must carry the code: add '{{ code }}' to the message.",
-                ));
-            }
+        if self.generates_codes() && !self.send_endpoint().carries_code(data) {
+            return Err(ApiError::format(
+                "The MFA data must carry the code: add '{{ code }}' to the message.",
+            ));
         }
         Ok(())
     }
@@ -152,7 +143,10 @@ impl Messenger {
         }
         match &endpoint.success {
             Some(rule) if !rule.accepts(&answer.body) => {
-                tracing::warn!(status = answer.status, "provider answer failed the success rule");
+                tracing::warn!(
+                    status = answer.status,
+                    "provider answer failed the success rule"
+                );
                 Err(ModeError::Provider("send refused by the success rule"))
             }
             _ => Ok(()),
@@ -223,12 +217,6 @@ impl ProviderAnswer {
     }
 }
 
-/// Whether a user value holds the `{{ code }}` placeholder (either spacing).
-fn value_holds_code(value: &str) -> bool {
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.contains("{{code}}")
-}
-
 fn check_issued(submitted: &Code, issued: Option<IssuedCode<'_>>) -> Result<(), ModeError> {
     let Some(issued) = issued else {
         return Err(ModeError::InvalidCode);
@@ -249,7 +237,10 @@ fn judge_verify(endpoint: &Endpoint, answer: &ProviderAnswer) -> Result<(), Mode
     }
     if matches!(answer.status, 401 | 403 | 407 | 429) {
         // The provider refused the service itself (key, quota), not the user's code.
-        tracing::warn!(status = answer.status, "provider refused the service's verify");
+        tracing::warn!(
+            status = answer.status,
+            "provider refused the service's verify"
+        );
         return Err(ModeError::Provider("verify refused"));
     }
     if !answer.is_success() {

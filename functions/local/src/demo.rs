@@ -26,14 +26,18 @@ pub async fn run(base: &str, sandbox: &Sandbox) -> anyhow::Result<()> {
             if let Some(auth) = auth {
                 request = request.header("authorization", auth);
             }
-            let response = request.send().await.with_context(|| format!("POST {url}"))?;
+            let response = request
+                .send()
+                .await
+                .with_context(|| format!("POST {url}"))?;
             let status = response.status().as_u16();
             let body = response.json::<Value>().await.unwrap_or(Value::Null);
             println!("POST /{DEMO_USER}/{path} -> {status} {}", shorten(&body));
             anyhow::Ok(Answer { status, body })
         }
     };
-    let login_body = json!({ "username": DEMO_USER, "password": DEMO_PASSWORD, "appId": "mfa-demo" });
+    let login_body =
+        json!({ "username": DEMO_USER, "password": DEMO_PASSWORD, "appId": "mfa-demo" });
 
     println!("\n1. Log in without MFA: the core's answer comes back as is.");
     let login = expect(call("auth/login", None, login_body.clone()).await?, 200)?;
@@ -41,14 +45,22 @@ pub async fn run(base: &str, sandbox: &Sandbox) -> anyhow::Result<()> {
 
     println!("\n2. Activate MFA with a phone number: a code is sent.");
     let activation = expect(
-        call("mfa/activate", Some(personal.clone()), json!({ "phone": DEMO_PHONE })).await?,
+        call(
+            "mfa/activate",
+            Some(personal.clone()),
+            json!({ "phone": DEMO_PHONE }),
+        )
+        .await?,
         302,
     )?;
     let mfa_token = field(&activation, "mfaToken")?;
 
     println!("\n3. Confirm with the code received: MFA is on, recovery codes given.");
     let code = sandbox.latest_code().context("no code received")?;
-    let confirmed = expect(call("mfa/confirm", Some(mfa_token), json!({ "code": code })).await?, 200)?;
+    let confirmed = expect(
+        call("mfa/confirm", Some(mfa_token), json!({ "code": code })).await?,
+        200,
+    )?;
     let recovery_code = confirmed["recoveryCodes"][0]
         .as_str()
         .context("no recovery code")?
@@ -59,9 +71,15 @@ pub async fn run(base: &str, sandbox: &Sandbox) -> anyhow::Result<()> {
     let mfa_token = field(&login, "mfaToken")?;
 
     println!("\n5. Ask for a code, then verify it: the core's login answer comes back.");
-    expect(call("mfa/challenge", Some(mfa_token.clone()), json!({})).await?, 200)?;
+    expect(
+        call("mfa/challenge", Some(mfa_token.clone()), json!({})).await?,
+        200,
+    )?;
     let code = sandbox.latest_code().context("no code received")?;
-    let verified = expect(call("mfa/verify", Some(mfa_token), json!({ "code": code })).await?, 200)?;
+    let verified = expect(
+        call("mfa/verify", Some(mfa_token), json!({ "code": code })).await?,
+        200,
+    )?;
     field(&verified, "token")?;
 
     println!("\n6. Lose the phone: recover with the password and a recovery code.");
@@ -73,15 +91,28 @@ pub async fn run(base: &str, sandbox: &Sandbox) -> anyhow::Result<()> {
 
     println!("\n7. Activate again, then deactivate with a personal token.");
     let activation = expect(
-        call("mfa/activate", Some(personal.clone()), json!({ "phone": DEMO_PHONE })).await?,
+        call(
+            "mfa/activate",
+            Some(personal.clone()),
+            json!({ "phone": DEMO_PHONE }),
+        )
+        .await?,
         302,
     )?;
     let code = sandbox.latest_code().context("no code received")?;
     expect(
-        call("mfa/confirm", Some(field(&activation, "mfaToken")?), json!({ "code": code })).await?,
+        call(
+            "mfa/confirm",
+            Some(field(&activation, "mfaToken")?),
+            json!({ "code": code }),
+        )
+        .await?,
         200,
     )?;
-    expect(call("mfa/deactivate", Some(personal), json!({})).await?, 200)?;
+    expect(
+        call("mfa/deactivate", Some(personal), json!({})).await?,
+        200,
+    )?;
     expect(call("auth/login", None, login_body).await?, 200)?;
 
     println!("\nThe whole flow passed.");

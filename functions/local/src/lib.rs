@@ -51,6 +51,9 @@ fn not_found() -> Response {
 }
 
 /// Serves `router` on an already bound listener until the process ends.
-pub async fn serve_on(listener: tokio::net::TcpListener, ctx: Arc<AppContext>) -> std::io::Result<()> {
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    ctx: Arc<AppContext>,
+) -> std::io::Result<()> {
     axum::serve(listener, router(ctx)).await
 }

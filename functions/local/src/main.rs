@@ -42,7 +42,11 @@ async fn main() -> anyhow::Result<()> {
     pryv_mfa::logging::init_local();
     let args = Args::parse();
     let sandbox = if args.sandbox || args.demo {
-        Some(Sandbox::start(!args.demo).await.context("starting the sandbox")?)
+        Some(
+            Sandbox::start(!args.demo)
+                .await
+                .context("starting the sandbox")?,
+        )
     } else {
         None
     };
@@ -59,7 +63,11 @@ async fn main() -> anyhow::Result<()> {
     let ctx = Arc::new(AppContext::new(config, store, data_key)?);
     ctx.log_start("local");
 
-    let listen = if args.demo { "127.0.0.1:0".parse()? } else { args.listen };
+    let listen = if args.demo {
+        "127.0.0.1:0".parse()?
+    } else {
+        args.listen
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

@@ -112,7 +112,11 @@ async fn spawn(router: Router) -> std::io::Result<SocketAddr> {
 }
 
 fn pryv_error(status: StatusCode, id: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": { "id": id, "message": message } }))).into_response()
+    (
+        status,
+        Json(json!({ "error": { "id": id, "message": message } })),
+    )
+        .into_response()
 }
 
 async fn core_login(
@@ -165,7 +169,10 @@ async fn core_access_info(State(shared): State<Arc<Shared>>, headers: HeaderMap)
     }
 }
 
-async fn receive_message(State(shared): State<Arc<Shared>>, Json(message): Json<Value>) -> StatusCode {
+async fn receive_message(
+    State(shared): State<Arc<Shared>>,
+    Json(message): Json<Value>,
+) -> StatusCode {
     if shared.print {
         println!("[sandbox messaging, development only] received: {message}");
     }

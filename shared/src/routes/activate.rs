@@ -21,7 +21,9 @@ pub(super) async fn activate(
     let data = UserData::parse(&request::json_body(&request)?)?;
     ctx.messenger.check_user_data(&data)?;
     flow::check_destination_allowed(ctx, &data)?;
-    ctx.core.check_personal_token(&user, &personal_token).await?;
+    ctx.core
+        .check_personal_token(&user, &personal_token)
+        .await?;
     if ctx.store.profile(&user).await?.is_some() {
         return Err(ApiError::InvalidOperation(
             "MFA is already active for this user: deactivate it first.".into(),
@@ -29,7 +31,13 @@ pub(super) async fn activate(
     }
 
     let token = MfaToken::generate();
-    let session = flow::new_session(ctx, &user, Purpose::Activation, &token, data.to_json().as_bytes());
+    let session = flow::new_session(
+        ctx,
+        &user,
+        Purpose::Activation,
+        &token,
+        data.to_json().as_bytes(),
+    );
     ctx.store.insert_session(&session).await?;
     flow::send_challenge(ctx, &token, &user, &data).await?;
     Ok(flow::mfa_token_response(ctx, &token))

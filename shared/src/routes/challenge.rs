@@ -16,7 +16,8 @@ pub(super) async fn challenge(
     user: Username,
     request: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let open = flow::open_session(ctx, &request, &user, &[Purpose::Login, Purpose::Activation]).await?;
+    let open =
+        flow::open_session(ctx, &request, &user, &[Purpose::Login, Purpose::Activation]).await?;
     let data = flow::user_data(ctx, &open).await?;
 
     flow::send_challenge(ctx, &open.token, &user, &data).await?;

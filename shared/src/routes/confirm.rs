@@ -44,7 +44,9 @@ pub(super) async fn confirm(
             StatusCode::OK,
             json!({ "recoveryCodes": recovery_codes }),
         )),
-        ConfirmOutcome::SessionGone => Err(ApiError::forbidden("Unknown, expired or spent mfaToken.")),
+        ConfirmOutcome::SessionGone => {
+            Err(ApiError::forbidden("Unknown, expired or spent mfaToken."))
+        }
         ConfirmOutcome::AlreadyActive => Err(ApiError::InvalidOperation(
             "MFA is already active for this user.".into(),
         )),

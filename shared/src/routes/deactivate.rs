@@ -17,7 +17,9 @@ pub(super) async fn deactivate(
     request: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
     let personal_token = request::token(&request)?;
-    ctx.core.check_personal_token(&user, &personal_token).await?;
+    ctx.core
+        .check_personal_token(&user, &personal_token)
+        .await?;
 
     ctx.store.delete_profile(&user).await?;
     Ok(json_response(

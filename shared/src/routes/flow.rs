@@ -162,7 +162,14 @@ pub(super) async fn send_challenge(
         }
     }
     let user_key = format!("sends-user#{user}#{}", now / HOUR);
-    count(ctx, &user_key, limits.sends_per_user_per_hour, HOUR, "Too many codes sent to this user.").await?;
+    count(
+        ctx,
+        &user_key,
+        limits.sends_per_user_per_hour,
+        HOUR,
+        "Too many codes sent to this user.",
+    )
+    .await?;
     let digest = ctx.data_key.destination_digest(&destination(data));
     let destination_key = format!("sends-destination#{digest}#{}", now / DAY);
     count(
@@ -190,7 +197,11 @@ async fn count(
     }
     let now = ctx.now();
     let window_end = (now / window + 1) * window;
-    match ctx.store.increment_counter(key, limit, window_end, now).await? {
+    match ctx
+        .store
+        .increment_counter(key, limit, window_end, now)
+        .await?
+    {
         CounterOutcome::Counted(_) => Ok(()),
         CounterOutcome::LimitReached => Err(too_many(window_end - now, message)),
     }
@@ -208,7 +219,10 @@ fn failures_key(user: &Username, now: u64) -> String {
 }
 
 /// Refuses with 429 while the user has failed too many codes this hour.
-pub(super) async fn check_failure_backoff(ctx: &AppContext, user: &Username) -> Result<(), ApiError> {
+pub(super) async fn check_failure_backoff(
+    ctx: &AppContext,
+    user: &Username,
+) -> Result<(), ApiError> {
     let limit = ctx.config.limits.failures_per_user_per_hour;
     if limit == 0 {
         return Ok(());

@@ -117,9 +117,9 @@ pub(super) fn string_field<'a>(
     name: &str,
 ) -> Result<&'a str, ApiError> {
     match body.get(name) {
-        None | Some(serde_json::Value::Null) => Err(ApiError::structure(format!(
-            "Missing parameter '{name}'."
-        ))),
+        None | Some(serde_json::Value::Null) => {
+            Err(ApiError::structure(format!("Missing parameter '{name}'.")))
+        }
         Some(value) => value
             .as_str()
             .ok_or_else(|| ApiError::format(format!("The parameter '{name}' must be a string."))),
@@ -156,8 +156,11 @@ mod tests {
 
     #[test]
     fn a_missing_username_is_a_structure_error() {
-        let error = username(&request("/mfa/verify", &[("host", "localhost:7000")]), VERIFY)
-            .unwrap_err();
+        let error = username(
+            &request("/mfa/verify", &[("host", "localhost:7000")]),
+            VERIFY,
+        )
+        .unwrap_err();
 
         assert_eq!(error.id(), Some("invalid-request-structure"));
     }
@@ -174,6 +177,9 @@ mod tests {
         for case in cases {
             assert_eq!(token(&case).expect("token"), "tok-1");
         }
-        assert_eq!(token(&request("/a", &[])).unwrap_err().id(), Some("forbidden"));
+        assert_eq!(
+            token(&request("/a", &[])).unwrap_err().id(),
+            Some("forbidden")
+        );
     }
 }

@@ -22,7 +22,11 @@ pub(super) async fn verify(
     let data = flow::user_data(ctx, &open).await?;
     flow::check_code(ctx, &open, &data, &code).await?;
 
-    if !ctx.store.consume_session(&open.session.id, ctx.now()).await? {
+    if !ctx
+        .store
+        .consume_session(&open.session.id, ctx.now())
+        .await?
+    {
         return Err(ApiError::forbidden("Unknown, expired or spent mfaToken."));
     }
     let answer: CoreAnswer = open

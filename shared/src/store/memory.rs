@@ -37,7 +37,9 @@ impl MemoryStore {
     fn items(&self) -> std::sync::MutexGuard<'_, Items> {
         // A panic while holding the lock leaves plain data behind, still consistent
         // since every operation writes at its end.
-        self.items.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.items
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -158,7 +160,10 @@ impl Store for MemoryStore {
         now: u64,
     ) -> StoreResult<CounterOutcome> {
         let mut items = self.items();
-        let entry = items.counters.entry(key.to_owned()).or_insert((0, expires_at));
+        let entry = items
+            .counters
+            .entry(key.to_owned())
+            .or_insert((0, expires_at));
         if entry.1 <= now {
             *entry = (0, expires_at);
         }
