@@ -2,8 +2,12 @@
 //! start.
 //!
 //! [`Config::parse`] takes YAML or JSON in any of the three shapes operators already
-//! have and refuses what cannot work with a
-//! [`ConfigError`] naming the field by its dotted path as written in that shape, e.g.
+//! have, told apart by their keys: the old service's file (`core.url`,
+//! `sms.{mode, endpoints}`, settings at the top), the admin panel's JSON (`single`, or
+//! `challenge` + `verify`, at the top; mode inferred) and Pryv v2's block
+//! (`services.mfa.{mode, sms.endpoints, ...settings}`). `core.url` sits at the top in
+//! every shape; `http` and `logs` there are ignored with a warning. It refuses what
+//! cannot work with a [`ConfigError`] naming the field by its dotted path as written in that shape, e.g.
 //! `sms.endpoints.single.url` or `services.mfa.limits.attemptsPerSession`; a list item
 //! is `limits.destinationPrefixes[0]`, the document itself `(root)`. What works but
 //! deserves a look lands in [`Config::warnings`]. No message or warning quotes a URL,

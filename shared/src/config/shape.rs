@@ -168,6 +168,8 @@ fn sms_block(
         None => Node::new(&endpoints_path, &empty),
     };
     let mut endpoint_fields = endpoints_node.object()?;
+    // A misspelt endpoint is named before it can confuse the mode's inference.
+    endpoint_fields.finish_unknown(ENDPOINTS)?;
     let mode = mode_config(
         &mut endpoint_fields,
         outer_mode.or(inner_mode.as_ref()),

@@ -782,6 +782,12 @@ fn a_configuration_that_cannot_work_is_refused_naming_its_field() {
             "unknown key",
         ),
         refused(
+            "misspelt endpoint without a mode",
+            "sms:\n  endpoints:\n    singel: { url: 'https://a.example.com' }\n",
+            "sms.endpoints.singel",
+            "unknown key; expected one of: single, challenge, verify",
+        ),
+        refused(
             "old service block mixed with the admin panel's",
             &format!("{MINIMAL_SINGLE}single: {{ url: 'https://a.example.com' }}\n"),
             "single",

@@ -177,16 +177,32 @@ impl<'a> Fields<'a> {
         entries
     }
 
+    /// Fails on the first key that is not among `expected`, taken or not.
+    pub(super) fn finish_unknown(&self, expected: &[&str]) -> Result<(), ConfigError> {
+        match self
+            .map
+            .keys()
+            .find(|key| !expected.contains(&key.as_str()))
+        {
+            None => Ok(()),
+            Some(key) => Err(unknown(self.path, key, expected)),
+        }
+    }
+
     /// Fails on the first key nobody took, listing the expected ones.
     pub(super) fn finish(&self, expected: &[&str]) -> Result<(), ConfigError> {
         match self.rest().first() {
             None => Ok(()),
-            Some(key) => Err(error(
-                &child_path(self.path, key),
-                format!("unknown key; expected one of: {}", expected.join(", ")),
-            )),
+            Some(key) => Err(unknown(self.path, key, expected)),
         }
     }
+}
+
+fn unknown(path: &str, key: &str, expected: &[&str]) -> ConfigError {
+    error(
+        &child_path(path, key),
+        format!("unknown key; expected one of: {}", expected.join(", ")),
+    )
 }
 
 /// What kind of value this is, for messages that must not quote it.
