@@ -1,8 +1,27 @@
 //! The operator's configuration: one typed value, parsed and checked once per cold
 //! start.
 //!
-//! STUB: the types below are fixed; parsing and validation are written in their own
-//! change.
+//! [`Config::parse`] takes YAML or JSON in any of the three shapes operators already
+//! have, told apart by their keys: the old service's file (`core.url`,
+//! `sms.{mode, endpoints}`, settings at the top), the admin panel's JSON (`single`, or
+//! `challenge` + `verify`, at the top; mode inferred) and Pryv v2's block
+//! (`services.mfa.{mode, sms.endpoints, ...settings}`). `core.url` sits at the top in
+//! every shape; `http` and `logs` there are ignored with a warning. It refuses what
+//! cannot work with a [`ConfigError`] naming the field by its dotted path as written in that shape, e.g.
+//! `sms.endpoints.single.url` or `services.mfa.limits.attemptsPerSession`; a list item
+//! is `limits.destinationPrefixes[0]`, the document itself `(root)`. What works but
+//! deserves a look lands in [`Config::warnings`]. No message or warning quotes a URL,
+//! body, header value or the data key: they hold API keys.
+//!
+//! Reading the environment happens only in [`ConfigSource::from_env`].
+
+mod endpoint;
+mod settings;
+mod shape;
+mod tree;
+
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -88,16 +107,17 @@ pub struct Limits {
 }
 
 /// Deactivation settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeactivateSettings {
     /// Also require the password or a current code (default off).
     pub require_step_up: bool,
 }
 
 /// The status that announces an mfaToken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MfaTokenStatus {
     /// `302`, as the original service and app-web-auth3 expect (default).
+    #[default]
     Found,
     /// `200`, as Pryv's JavaScript library and Pryv v2 expect.
     Ok,
@@ -131,63 +151,37 @@ pub enum ConfigSource {
     Inline(String),
 }
 
-impl ConfigSource {
-    /// STUB: the source named by the environment.
-    pub fn from_env() -> Option<Self> {
-        None
-    }
-}
+/// The embedded sandbox configuration: single mode, sending to a fake provider at
+/// `http://127.0.0.1:7001/messages`, with a fake core at `http://127.0.0.1:7002`.
+pub const EMBEDDED_DEFAULT: &str = include_str!("default.yaml");
+
+/// The variable naming a configuration file.
+pub const CONFIG_FILE_VAR: &str = "MFA_CONFIG_FILE";
+/// The variable holding the configuration itself.
+pub const CONFIG_INLINE_VAR: &str = "MFA_CONFIG";
+/// The variable whose URL replaces `core.url`.
+pub const CORE_URL_VAR: &str = "PRYV_CORE_URL";
 
 impl Config {
-    /// STUB: the embedded sandbox configuration.
-    pub fn embedded_default() -> Self {
-        Self {
-            core_url: None,
-            mode: ModeConfig::Single {
-                single: Endpoint {
-                    url: crate::templates::Template::parse("http://127.0.0.1:7001/messages")
-                        .unwrap(),
-                    method: http::Method::POST,
-                    body: None,
-                    headers: vec![],
-                    success: None,
-                },
-            },
-            code: CodeSettings {
-                length: 6,
-                ttl: Duration::from_secs(300),
-            },
-            sessions: SessionSettings {
-                ttl: Duration::from_secs(1800),
-            },
-            limits: Limits {
-                attempts_per_session: 5,
-                failures_per_user_per_hour: 10,
-                send_interval: Duration::from_secs(30),
-                sends_per_user_per_hour: 5,
-                sends_per_destination_per_day: 10,
-                destination_prefixes: vec![],
-            },
-            deactivate: DeactivateSettings {
-                require_step_up: false,
-            },
-            mfa_token_status: MfaTokenStatus::Found,
-            timeouts: Timeouts {
-                connect: Duration::from_secs(2),
-                total: Duration::from_secs(8),
-            },
-            data_key: None,
-            warnings: vec![],
-        }
+    /// Parses and checks a YAML or JSON document in any of the three shapes.
+    ///
+    /// Text starting with `{` is read as JSON (for JSON's clearer syntax errors), any
+    /// other text as YAML.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        shape::build(&read_document(text)?)
     }
 
-    /// Parses and checks a YAML or JSON document in any of the three shapes.
-    pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let _ = text;
-        Err(ConfigError {
-            field: "(root)".into(),
-            message: "not written yet".into(),
-        })
+    /// The embedded sandbox configuration ([`EMBEDDED_DEFAULT`]), for local runs.
+    pub fn embedded_default() -> Self {
+        // A unit test parses the same constant, so this cannot fail in a release.
+        Self::parse(EMBEDDED_DEFAULT).expect("the embedded default configuration is valid")
+    }
+
+    /// Replaces the core URL with `text`, checked like `core.url` and named
+    /// `PRYV_CORE_URL` in the error; the caller reads the variable.
+    pub fn override_core_url(&mut self, text: &str) -> Result<(), ConfigError> {
+        self.core_url = Some(shape::core_url(CORE_URL_VAR, text)?);
+        Ok(())
     }
 
     /// Reads and parses a configuration from its source.
@@ -203,4 +197,39 @@ impl Config {
             ConfigSource::Inline(text) => Self::parse(text),
         }
     }
+}
+
+impl ConfigSource {
+    /// The source named by the environment: `MFA_CONFIG_FILE` (a path), else
+    /// `MFA_CONFIG` (the document itself), else `None`. An empty variable counts as
+    /// unset; when both are set the file wins.
+    pub fn from_env() -> Option<Self> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`ConfigSource::from_env`] reading variables through `get`, for tests.
+    pub fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let set = |name| get(name).filter(|value| !value.trim().is_empty());
+        if let Some(path) = set(CONFIG_FILE_VAR) {
+            return Some(Self::File(PathBuf::from(path)));
+        }
+        set(CONFIG_INLINE_VAR).map(Self::Inline)
+    }
+}
+
+/// Reads the document into one tree, whichever the syntax.
+fn read_document(text: &str) -> Result<serde_json::Value, ConfigError> {
+    // Known limit: a key given twice in JSON keeps its last value (serde_json's
+    // behaviour); YAML refuses duplicates.
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text)
+            .map_err(|e| tree::error("", format!("not valid JSON: {e}")));
+    }
+    let mut yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text)
+        .map_err(|e| tree::error("", format!("not valid YAML: {e}")))?;
+    // Operators share blocks between endpoints with anchors and `<<` merge keys.
+    yaml.apply_merge()
+        .map_err(|e| tree::error("", format!("not valid YAML: {e}")))?;
+    serde_json::to_value(yaml)
+        .map_err(|e| tree::error("", format!("unsupported YAML (keys must be text): {e}")))
 }
