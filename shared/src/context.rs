@@ -8,9 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use secrecy::ExposeSecret;
-use url::Url;
 
 use crate::config::{Config, ConfigSource};
 use crate::core_client::{self, CoreClient};
@@ -155,13 +154,9 @@ pub fn config_from_env() -> anyhow::Result<Config> {
 
 /// Applies `PRYV_CORE_URL` when it is set and not empty.
 pub fn apply_core_url_override(config: &mut Config) -> anyhow::Result<()> {
-    if let Ok(raw) = std::env::var("PRYV_CORE_URL") {
+    if let Ok(raw) = std::env::var(crate::config::CORE_URL_VAR) {
         if !raw.trim().is_empty() {
-            let url = Url::parse(raw.trim()).context("PRYV_CORE_URL: not a valid URL")?;
-            if !matches!(url.scheme(), "http" | "https") {
-                bail!("PRYV_CORE_URL: must be an http or https URL");
-            }
-            config.core_url = Some(url);
+            config.override_core_url(raw.trim())?;
         }
     }
     Ok(())

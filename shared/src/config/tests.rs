@@ -813,7 +813,6 @@ fn a_configuration_that_cannot_work_is_refused_naming_its_field() {
 }
 
 #[test]
-#[ignore = "needs the real templates module"]
 fn a_challenge_template_using_the_code_is_refused_naming_its_part() {
     let cases = [
         ("url", "url: 'https://a.example.com/?c={{ code }}'", "url"),
@@ -844,7 +843,6 @@ fn a_challenge_template_using_the_code_is_refused_naming_its_part() {
 }
 
 #[test]
-#[ignore = "needs the real templates module"]
 fn a_template_that_does_not_parse_is_refused_naming_its_field() {
     let text = single_endpoint("{ url: 'https://a.example.com/?to={{ phone' }");
 
@@ -855,7 +853,6 @@ fn a_template_that_does_not_parse_is_refused_naming_its_field() {
 }
 
 #[test]
-#[ignore = "needs the real templates module"]
 fn a_verify_template_without_the_code_draws_a_warning() {
     let with_code = parse(SMSAPI_OLD_SERVICE);
     let without_code = parse(&SMSAPI_OLD_SERVICE.replace(",\"code\":\"{{ code }}\"", ""));

@@ -31,7 +31,8 @@ pub use success::SuccessRule;
 /// A template string with `{{ name }}` / `{{name}}` placeholders.
 ///
 /// Names are made of `A-Z a-z 0-9 _ . -`; spaces inside the braces are ignored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Its `Debug` lists the variables only: a template may hold an API key.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Template {
     source: String,
     segments: Vec<Segment>,
@@ -68,6 +69,14 @@ impl Template {
     /// The template as the operator wrote it.
     pub fn source(&self) -> &str {
         &self.source
+    }
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template")
+            .field("variables", &self.variables())
+            .finish_non_exhaustive()
     }
 }
 
