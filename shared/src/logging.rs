@@ -6,25 +6,25 @@
 
 use tracing_subscriber::EnvFilter;
 
-fn filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+fn filter(default: &str) -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
 }
 
 /// JSON lines for CloudWatch, level from `RUST_LOG` (default `info`).
 pub fn init_lambda() {
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter())
+        .with_env_filter(filter("info"))
         .with_current_span(false)
         .with_target(false)
         .without_time()
         .try_init();
 }
 
-/// Readable lines for a terminal, level from `RUST_LOG` (default `info`).
-pub fn init_local() {
+/// Readable lines for a terminal, level from `RUST_LOG`, else `default_level`.
+pub fn init_local(default_level: &str) {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter())
+        .with_env_filter(filter(default_level))
         .with_target(false)
         .try_init();
 }

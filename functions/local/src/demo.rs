@@ -133,10 +133,14 @@ fn field(body: &Value, name: &str) -> anyhow::Result<String> {
         .with_context(|| format!("no '{name}' in the answer"))
 }
 
-/// The body with its tokens cut to a few characters.
+/// The body with its tokens cut to a few characters and its recovery codes counted.
 fn shorten(body: &Value) -> String {
     let mut shown = body.clone();
     if let Some(object) = shown.as_object_mut() {
+        if let Some(Value::Array(codes)) = object.get_mut("recoveryCodes") {
+            let count = codes.len();
+            *codes = vec![json!(format!("({count} codes)"))];
+        }
         for key in ["token", "mfaToken", "apiEndpoint"] {
             if let Some(Value::String(text)) = object.get_mut(key) {
                 let head: String = text.chars().take(6).collect();

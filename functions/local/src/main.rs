@@ -39,8 +39,9 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    pryv_mfa::logging::init_local();
     let args = Args::parse();
+    // The demo prints its own steps; request lines would only interleave with them.
+    pryv_mfa::logging::init_local(if args.demo { "warn" } else { "info" });
     let sandbox = if args.sandbox || args.demo {
         Some(
             Sandbox::start(!args.demo)
