@@ -64,6 +64,16 @@ pub(super) async fn open_session(
     purposes: &[Purpose],
 ) -> Result<OpenSession, ApiError> {
     let token = MfaToken::from_client(&request::token(http_request)?);
+    open_session_of(ctx, token, user, purposes).await
+}
+
+/// [`open_session`] for a token given otherwise than in the Authorization.
+pub(super) async fn open_session_of(
+    ctx: &AppContext,
+    token: MfaToken,
+    user: &Username,
+    purposes: &[Purpose],
+) -> Result<OpenSession, ApiError> {
     let session = ctx
         .store
         .session(&token.session_id(), ctx.now())
