@@ -95,6 +95,8 @@ main() {
   cd "$ROOT"
   setup_python
   trap stop_servers EXIT
+  # Turn signals into an exit so that the EXIT trap stops the server.
+  trap 'exit 130' INT TERM
   use_test_aws_environment
   start_moto
   local status=0

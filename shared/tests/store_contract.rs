@@ -524,51 +524,77 @@ async fn dynamodb_table_creation_is_idempotent() {
     assert_eq!(store.profile(&user("alice")).await.expect("read"), None);
 }
 
+#[tokio::test]
+async fn a_missing_dynamodb_table_is_unavailable_and_named_as_such() {
+    let store = support::dynamodb_store_without_table().await;
+
+    let failure = store.session("s", NOW).await;
+
+    let Err(StoreError::Unavailable(cause)) = failure else {
+        panic!("expected Unavailable, got {failure:?}");
+    };
+    let text = format!("{cause:#}");
+    assert!(text.contains("GetItem"), "{text}");
+    assert!(text.contains("ResourceNotFoundException"), "{text}");
+    assert!(!text.contains("session#"), "no key in the text: {text}");
+}
+
 /// Every operation of a store whose endpoint is a closed port answers
 /// `Unavailable`, each within a few seconds.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_unreachable_dynamodb_is_unavailable_within_seconds() {
     let store = support::unreachable_dynamodb_store().await;
-    let alice = user("alice");
-    let s = session("s", "alice", Purpose::Login);
-    let p = profile(&[]);
     let limit = Duration::from_secs(6);
-
-    let mut results = Vec::new();
-    macro_rules! time {
-        ($name:literal, $call:expr) => {{
-            let started = Instant::now();
-            let failure = $call.await.err();
-            results.push(($name, started.elapsed(), failure));
+    // Each call runs on its own task, all at once: the retries' waits overlap.
+    macro_rules! timed {
+        ($name:literal, |$store:ident| $call:expr) => {{
+            let $store = store.clone();
+            let task = tokio::spawn(async move {
+                let started = Instant::now();
+                let failure = $call.await.err();
+                (started.elapsed(), failure)
+            });
+            ($name, task)
         }};
     }
-    time!("profile", store.profile(&alice));
-    time!(
-        "confirm_activation",
-        store.confirm_activation("s", &alice, &p, NOW)
-    );
-    time!("delete_profile", store.delete_profile(&alice));
-    time!(
-        "redeem_recovery_code",
-        store.redeem_recovery_code(&alice, "h")
-    );
-    time!("insert_session", store.insert_session(&s));
-    time!("session", store.session("s", NOW));
-    time!("record_send", store.record_send("s", NOW, 0, None));
-    time!("take_attempt", store.take_attempt("s", 5, NOW));
-    time!("consume_session", store.consume_session("s", NOW));
-    time!(
-        "increment_counter",
-        store.increment_counter("k", 5, NOW + 60, NOW)
-    );
-    time!("counter", store.counter("k", NOW));
-    time!("create_table_if_missing", store.create_table_if_missing());
 
-    for (name, elapsed, failure) in results {
-        assert!(
-            matches!(failure, Some(StoreError::Unavailable(_))),
-            "{name}: {failure:?}"
-        );
+    let calls = [
+        timed!("profile", |s| s.profile(&user("alice"))),
+        timed!("confirm_activation", |s| s.confirm_activation(
+            "s",
+            &user("alice"),
+            &profile(&[]),
+            NOW
+        )),
+        timed!("delete_profile", |s| s.delete_profile(&user("alice"))),
+        timed!("redeem_recovery_code", |s| s
+            .redeem_recovery_code(&user("alice"), "h")),
+        timed!("insert_session", |s| s.insert_session(&session(
+            "s",
+            "alice",
+            Purpose::Login
+        ))),
+        timed!("session", |s| s.session("s", NOW)),
+        timed!("record_send", |s| s.record_send("s", NOW, 0, None)),
+        timed!("take_attempt", |s| s.take_attempt("s", 5, NOW)),
+        timed!("consume_session", |s| s.consume_session("s", NOW)),
+        timed!("increment_counter", |s| s.increment_counter(
+            "k",
+            5,
+            NOW + 60,
+            NOW
+        )),
+        timed!("counter", |s| s.counter("k", NOW)),
+        timed!("create_table_if_missing", |s| s.create_table_if_missing()),
+    ];
+
+    for (name, task) in calls {
+        let (elapsed, failure) = task.await.expect("a store call panicked");
+        let Some(StoreError::Unavailable(cause)) = failure else {
+            panic!("{name}: {failure:?}");
+        };
+        let text = format!("{cause:#}");
+        assert!(text.contains("DynamoDB"), "{name}: {text}");
         assert!(elapsed < limit, "{name} took {elapsed:?}");
     }
 }

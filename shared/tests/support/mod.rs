@@ -16,13 +16,18 @@ pub const DYNAMODB_SWITCH: &str = "MFA_TEST_DYNAMODB";
 /// announced, or when the endpoint is not on loopback: tests must never create
 /// tables in a real AWS account.
 pub async fn dynamodb_store() -> DynamoDbStore {
-    require_local_dynamodb();
-    let table = format!("mfa-test-{:016x}", rand::random::<u64>());
-    let store = DynamoDbStore::from_env(table).await;
+    let store = dynamodb_store_without_table().await;
     if let Err(err) = store.create_table_if_missing().await {
         panic!("creating the test table on the local DynamoDB API server: {err:#}");
     }
     store
+}
+
+/// A store on the local server, on a table name nobody created.
+pub async fn dynamodb_store_without_table() -> DynamoDbStore {
+    require_local_dynamodb();
+    let table = format!("mfa-test-{:016x}", rand::random::<u64>());
+    DynamoDbStore::from_env(table).await
 }
 
 /// A store whose endpoint is a loopback port nobody listens on.

@@ -56,7 +56,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_ATTEMPTS: u32 = 3;
 /// Rounds of a counter's restart or an activation's transaction lost to a
 /// concurrent writer before giving up; each lost round means another caller won.
-const MAX_ROUNDS: usize = 8;
+const MAX_ROUNDS: u32 = 8;
+
+/// The pause after a transaction cancelled by a concurrent one, times the round.
+const CONFLICT_PAUSE: Duration = Duration::from_millis(20);
 
 /// A [`Store`] in one DynamoDB table.
 #[derive(Clone, Debug)]
@@ -302,13 +305,15 @@ impl Store for DynamoDbStore {
         profile: &Profile,
         now: u64,
     ) -> StoreResult<ConfirmOutcome> {
-        for _ in 0..MAX_ROUNDS {
+        for round in 1..=MAX_ROUNDS {
             let tried = self
                 .try_confirm_activation(session_id, user, profile, now)
                 .await?;
             if let Some(outcome) = tried {
                 return Ok(outcome);
             }
+            // A concurrent transaction holds the items: let it finish.
+            tokio::time::sleep(CONFLICT_PAUSE * round).await;
         }
         Err(StoreError::Unavailable(anyhow::anyhow!(
             "DynamoDB TransactWriteItems kept conflicting with concurrent transactions"
