@@ -17,6 +17,8 @@ where
     let error = match &err {
         // A service error's message may quote the request (a key, a value in a
         // validation message): keep only its code and HTTP status.
+        // Known limit: a ValidationException (a bug here) is then reported without
+        // DynamoDB's explanation; reproduce it against moto to read it.
         SdkError::ServiceError(context) => {
             let code = err.code().unwrap_or("unknown error code");
             let status = context.raw().status().as_u16();

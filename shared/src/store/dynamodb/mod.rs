@@ -313,6 +313,8 @@ impl Store for DynamoDbStore {
                 return Ok(outcome);
             }
             // A concurrent transaction holds the items: let it finish.
+            // Known limit: moto never cancels for a conflict, so this path is only
+            // exercised against real DynamoDB.
             tokio::time::sleep(CONFLICT_PAUSE * round).await;
         }
         Err(StoreError::Unavailable(anyhow::anyhow!(
