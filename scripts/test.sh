@@ -3,7 +3,7 @@
 # local DynamoDB/SSM API server (moto) on a free loopback port, runs the Rust tests
 # against it and stops it, whatever the tests do.
 #
-#   bash scripts/test.sh                  # cargo test --workspace --all-targets
+#   bash scripts/test.sh                  # the template checks, then cargo test --workspace --all-targets
 #   bash scripts/test.sh -- -p pryv-mfa --test store_contract   # these cargo args instead
 #
 # Needs python3 (3.11+, with venv) and cargo; network only for PyPI on first run.
@@ -90,10 +90,17 @@ run_cargo_tests() {
   return "$status"
 }
 
+# The infrastructure template: cfn-lint and the route and policy checks.
+check_infra() {
+  bash "$ROOT/scripts/cfn-lint.sh"
+}
+
 main() {
   if [[ "${1:-}" == "--" ]]; then shift; fi
   cd "$ROOT"
   setup_python
+  # The whole run also checks the infrastructure; a run of chosen cargo args does not.
+  if (($# == 0)); then check_infra; fi
   trap stop_servers EXIT
   # Turn signals into an exit so that the EXIT trap stops the server.
   trap 'exit 130' INT TERM

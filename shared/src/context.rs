@@ -130,11 +130,11 @@ impl AppContext {
     }
 
     /// Builds a Lambda function's context from its environment: the configuration
-    /// (`MFA_CONFIG_FILE`, `MFA_CONFIG`), `PRYV_CORE_URL`, `MFA_TABLE` and the data key
+    /// (`MFA_CONFIG_PARAMETER`, `MFA_CONFIG_FILE`, `MFA_CONFIG`), `PRYV_CORE_URL`, `MFA_TABLE` and the data key
     /// (`MFA_DATA_KEY` or the configuration's `dataKey`). A function refuses to start
     /// without its table: an in-memory store would lose sessions between instances.
     pub async fn from_lambda_env() -> anyhow::Result<Self> {
-        let config = config_from_env()?;
+        let config = config_from_env().await?;
         let table = std::env::var("MFA_TABLE")
             .context("MFA_TABLE: missing (the DynamoDB table of this stack)")?;
         let data_key = data_key_from(&config)?;
@@ -143,11 +143,30 @@ impl AppContext {
     }
 }
 
-/// Reads the configuration named by the environment and applies `PRYV_CORE_URL`.
-pub fn config_from_env() -> anyhow::Result<Config> {
-    let source = ConfigSource::from_env()
-        .context("no configuration: set MFA_CONFIG_FILE (a path) or MFA_CONFIG (inline)")?;
-    let mut config = Config::load(&source).map_err(|error| anyhow::anyhow!(error))?;
+/// The environment variable naming the SSM parameter that holds the configuration.
+pub const CONFIG_PARAMETER_VAR: &str = "MFA_CONFIG_PARAMETER";
+
+/// Reads the configuration named by the environment (`MFA_CONFIG_PARAMETER`, an SSM
+/// parameter, first; else `MFA_CONFIG_FILE` or `MFA_CONFIG`) and applies
+/// `PRYV_CORE_URL`.
+pub async fn config_from_env() -> anyhow::Result<Config> {
+    let parameter = std::env::var(CONFIG_PARAMETER_VAR)
+        .ok()
+        .filter(|name| !name.trim().is_empty());
+    let loaded = match parameter {
+        Some(name) => {
+            let text = crate::ssm::fetch_parameter(name.trim()).await?;
+            Config::parse(text.expose_secret())
+        }
+        None => {
+            let source = ConfigSource::from_env().context(
+                "no configuration: set MFA_CONFIG_PARAMETER (an SSM parameter), \
+                 MFA_CONFIG_FILE (a path) or MFA_CONFIG (inline)",
+            )?;
+            Config::load(&source)
+        }
+    };
+    let mut config = loaded.map_err(|error| anyhow::anyhow!(error))?;
     apply_core_url_override(&mut config)?;
     Ok(config)
 }

@@ -12,6 +12,7 @@
 //!   comparison.
 //! - [`domain`]: validated request values (username, user data, code).
 //! - [`store`]: the storage interface and its in-memory and DynamoDB implementations.
+//! - [`ssm`]: the configuration from SSM Parameter Store, decrypted.
 //! - [`core_client`]: calls to the Pryv core (login, access-info).
 //! - [`routes`]: one function per route, taking the [`AppContext`] and an `http`
 //!   request and returning an `http` response.
@@ -30,6 +31,7 @@ pub mod logging;
 pub mod modes;
 pub mod routes;
 pub mod secrets;
+pub mod ssm;
 pub mod store;
 pub mod templates;
 

@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
             context::apply_core_url_override(&mut config)?;
             config
         }
-        (None, None) => context::config_from_env()?,
+        (None, None) => context::config_from_env().await?,
     };
     let (store, data_key) = store_and_key(&args, &config).await?;
     let ctx = Arc::new(AppContext::new(config, store, data_key)?);

@@ -25,7 +25,9 @@ pub(super) async fn deactivate(
 ) -> Result<Response<Bytes>, ApiError> {
     let personal_token = request::token(&request)?;
     let body = request::json_body(&request)?;
-    ctx.core.check_personal_token(&user, &personal_token).await?;
+    ctx.core
+        .check_personal_token(&user, &personal_token)
+        .await?;
     if ctx.config.deactivate.require_step_up {
         step_up(ctx, &user, &request, &body).await?;
     }
@@ -68,7 +70,9 @@ async fn step_up(
         let open = flow::open_session_of(ctx, token, user, &[Purpose::Login]).await?;
         let data = flow::user_data(ctx, &open).await?;
         flow::check_code(ctx, &open, &data, &code).await?;
-        ctx.store.consume_session(&open.session.id, ctx.now()).await?;
+        ctx.store
+            .consume_session(&open.session.id, ctx.now())
+            .await?;
         return Ok(());
     }
     Err(ApiError::structure(
