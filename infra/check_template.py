@@ -46,7 +46,7 @@ DYNAMODB_ACTIONS = {
     "confirm": {"GetItem", "UpdateItem", "DeleteItem", "PutItem"},
     "challenge": {"GetItem", "UpdateItem"},
     "verify": {"GetItem", "UpdateItem", "DeleteItem"},
-    "deactivate": {"DeleteItem", "GetItem"},
+    "deactivate": {"DeleteItem", "GetItem", "UpdateItem"},
     "recover": {"DeleteItem", "GetItem", "UpdateItem"},
 }
 
