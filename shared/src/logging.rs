@@ -10,12 +10,14 @@ fn filter(default: &str) -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
 }
 
-/// JSON lines for CloudWatch, level from `RUST_LOG` (default `info`).
+/// JSON lines for CloudWatch, level from `RUST_LOG` (default `info`). The runtime's
+/// invocation span is kept: it carries the Lambda request id that correlates lines.
 pub fn init_lambda() {
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter("info"))
-        .with_current_span(false)
+        .with_current_span(true)
+        .with_span_list(false)
         .with_target(false)
         .without_time()
         .try_init();
