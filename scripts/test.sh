@@ -95,10 +95,16 @@ check_infra() {
   bash "$ROOT/scripts/cfn-lint.sh"
 }
 
+# Pryv's JavaScript library, for the real-client test.
+setup_node() {
+  bash "$ROOT/scripts/install-node-deps.sh"
+}
+
 main() {
   if [[ "${1:-}" == "--" ]]; then shift; fi
   cd "$ROOT"
   setup_python
+  setup_node
   # The whole run also checks the infrastructure; a run of chosen cargo args does not.
   if (($# == 0)); then check_infra; fi
   trap stop_servers EXIT
