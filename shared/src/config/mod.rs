@@ -48,6 +48,10 @@ pub struct Config {
     pub deactivate: DeactivateSettings,
     /// The status that announces an mfaToken (302 or 200).
     pub mfa_token_status: MfaTokenStatus,
+    /// Whether login also sends the first code (default off). Pryv v2 and its
+    /// JavaScript library send it at login, with `challenge` only to send again; the
+    /// original service and app-web-auth3 call `challenge` after login.
+    pub challenge_on_login: bool,
     /// Timeouts on every call to the core and the provider.
     pub timeouts: Timeouts,
     /// The key sealing users' MFA data at rest (32 bytes, base64 in the file).

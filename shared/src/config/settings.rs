@@ -20,6 +20,7 @@ pub(super) const KEYS: &[&str] = &[
     "limits",
     "deactivate",
     "mfaTokenStatus",
+    "challengeOnLogin",
     "timeouts",
     "dataKey",
 ];
@@ -31,6 +32,7 @@ pub(super) struct Settings {
     pub(super) limits: Limits,
     pub(super) deactivate: DeactivateSettings,
     pub(super) mfa_token_status: MfaTokenStatus,
+    pub(super) challenge_on_login: bool,
     pub(super) timeouts: Timeouts,
     pub(super) data_key: Option<SecretString>,
 }
@@ -100,6 +102,10 @@ pub(super) fn take(fields: &mut Fields<'_>) -> Result<Settings, ConfigError> {
         mfa_token_status: fields
             .take("mfaTokenStatus")
             .map_or(Ok(Default::default()), mfa_token_status)?,
+        challenge_on_login: match fields.take("challengeOnLogin") {
+            Some(taken) => taken.node().boolean()?,
+            None => false,
+        },
         timeouts: fields
             .take("timeouts")
             .map_or(Ok(Default::default()), timeouts)?,

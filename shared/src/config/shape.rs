@@ -61,6 +61,7 @@ pub(super) fn build(document: &Value) -> Result<Config, ConfigError> {
         limits: settings.limits,
         deactivate: settings.deactivate,
         mfa_token_status: settings.mfa_token_status,
+        challenge_on_login: settings.challenge_on_login,
         timeouts: settings.timeouts,
         data_key: settings.data_key,
         warnings,

@@ -944,3 +944,16 @@ fn load_reads_a_file_and_names_a_missing_one() {
     let error = missing.expect_err("a missing file is an error");
     assert!(error.field.ends_with("absent.yaml"), "{error}");
 }
+
+#[test]
+fn challenge_on_login_is_off_by_default_and_can_be_turned_on() {
+    let base = "single:\n  url: 'https://sms.example.com/send?to={{ phone }}&text={{ code }}'\n";
+
+    let default = Config::parse(base).expect("valid");
+    let on = Config::parse(&format!("{base}challengeOnLogin: true\n")).expect("valid");
+    let wrong = Config::parse(&format!("{base}challengeOnLogin: 'yes'\n")).unwrap_err();
+
+    assert!(!default.challenge_on_login);
+    assert!(on.challenge_on_login);
+    assert_eq!(wrong.field, "challengeOnLogin");
+}

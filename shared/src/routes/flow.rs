@@ -13,7 +13,9 @@ use crate::domain::{Code, UserData, Username};
 use crate::error::ApiError;
 use crate::modes::IssuedCode;
 use crate::secrets::MfaToken;
-use crate::store::{AttemptOutcome, CodeRecord, CounterOutcome, Purpose, SendOutcome, Session};
+use crate::store::{
+    AttemptOutcome, CodeRecord, CounterOutcome, Profile, Purpose, SendOutcome, Session,
+};
 
 const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
@@ -86,22 +88,41 @@ pub(super) async fn open_session_of(
 /// The user's MFA data for a session: sealed in an activation session, in the
 /// user's profile for a login.
 pub(super) async fn user_data(ctx: &AppContext, open: &OpenSession) -> Result<UserData, ApiError> {
-    let plain = match open.session.purpose {
-        Purpose::Activation => open.token.open(&open.session.sealed),
+    match open.session.purpose {
+        Purpose::Activation => {
+            let plain = open.token.open(&open.session.sealed).ok_or_else(|| {
+                ApiError::Unexpected(anyhow::anyhow!("sealed activation data unreadable"))
+            })?;
+            parse_data(&plain)
+        }
         Purpose::Login => {
             let profile = ctx
                 .store
                 .profile(&open.session.username)
                 .await?
                 .ok_or_else(|| ApiError::forbidden("MFA is no longer active for this user."))?;
-            ctx.data_key.open(&profile.sealed_data)
+            profile_data(ctx, &profile)
         }
-    };
-    let plain = plain.ok_or_else(|| {
-        ApiError::Unexpected(anyhow::anyhow!("stored MFA data could not be opened"))
-    })?;
-    serde_json::from_slice(&plain)
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("stored MFA data unreadable: {e}")))
+    }
+}
+
+/// The user's MFA data kept in an active profile.
+pub(super) fn profile_data(ctx: &AppContext, profile: &Profile) -> Result<UserData, ApiError> {
+    let plain = ctx
+        .data_key
+        .open(&profile.sealed_data)
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("sealed MFA data unreadable")))?;
+    parse_data(&plain)
+}
+
+fn parse_data(plain: &[u8]) -> Result<UserData, ApiError> {
+    // serde_json's message may quote a value: only its category goes in the cause.
+    serde_json::from_slice(plain).map_err(|e| {
+        ApiError::Unexpected(anyhow::anyhow!(
+            "stored MFA data unreadable ({:?})",
+            e.classify()
+        ))
+    })
 }
 
 /// The value that names where messages go (a phone number, an e-mail address), for

@@ -27,7 +27,7 @@ pub(super) async fn login(
     }
 
     // Fails closed: without the user's MFA state, the core's token is never given.
-    let Some(_) = ctx.store.profile(&user).await? else {
+    let Some(profile) = ctx.store.profile(&user).await? else {
         return Ok(answer.into_response());
     };
 
@@ -35,5 +35,9 @@ pub(super) async fn login(
     let sealed = serde_json::to_vec(&answer).map_err(|e| ApiError::Unexpected(e.into()))?;
     let session = flow::new_session(ctx, &user, Purpose::Login, &token, &sealed);
     ctx.store.insert_session(&session).await?;
+    if ctx.config.challenge_on_login {
+        let data = flow::profile_data(ctx, &profile)?;
+        flow::send_challenge(ctx, &token, &user, &data).await?;
+    }
     Ok(flow::mfa_token_response(ctx, &token))
 }
