@@ -42,10 +42,11 @@ struct Setup {
 }
 
 impl Setup {
-    async fn start(status: MfaTokenStatus) -> Self {
+    async fn start(status: MfaTokenStatus, challenge_on_login: bool) -> Self {
         let sandbox = Sandbox::start(false).await.expect("the sandbox starts");
         let mut config = sandbox.config();
         config.mfa_token_status = status;
+        config.challenge_on_login = challenge_on_login;
         let ctx = AppContext::new(config, Arc::new(MemoryStore::new()), DataKey::generate())
             .expect("the sandbox configuration builds a context");
         let service = bind().await;
@@ -164,7 +165,7 @@ fn require_node_modules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pryvs_js_library_completes_an_mfa_login_with_mfa_token_status_200() {
     require_node_modules();
-    let setup = Setup::start(MfaTokenStatus::Ok).await;
+    let setup = Setup::start(MfaTokenStatus::Ok, false).await;
     setup.activate_mfa(200).await;
 
     let (succeeded, result) = setup.run_client(&["--wrong-code-first"]).await;
@@ -195,7 +196,7 @@ async fn pryvs_js_library_completes_an_mfa_login_with_mfa_token_status_200() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pryvs_js_library_stops_at_login_when_the_mfa_token_comes_with_302() {
     require_node_modules();
-    let setup = Setup::start(MfaTokenStatus::Found).await;
+    let setup = Setup::start(MfaTokenStatus::Found, false).await;
     setup.activate_mfa(302).await;
 
     let (succeeded, result) = setup.run_client(&[]).await;
@@ -203,4 +204,22 @@ async fn pryvs_js_library_stops_at_login_when_the_mfa_token_comes_with_302() {
     assert!(!succeeded, "the client should fail: {result}");
     assert_eq!(result["stage"], "login", "{result}");
     assert_eq!(result["status"], 302, "{result}");
+}
+
+/// The library's documented flow (login, then `mfaVerify` with the code received; no
+/// `mfaChallenge`) works when the operator sets `challengeOnLogin`, as Pryv v2 does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pryvs_js_library_verifies_the_code_sent_at_login_with_challenge_on_login() {
+    require_node_modules();
+    let setup = Setup::start(MfaTokenStatus::Ok, true).await;
+    setup.activate_mfa(200).await;
+
+    let (succeeded, result) = setup.run_client(&["--code-sent-at-login"]).await;
+
+    assert!(succeeded, "the client failed: {result}");
+    let token = result["token"].as_str().unwrap_or_default();
+    assert!(
+        setup.core_issued(token).await,
+        "the connection's token is not one the core issued: {result}"
+    );
 }

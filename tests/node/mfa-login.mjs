@@ -3,11 +3,13 @@
 // the mfaToken, then `Service.mfaChallenge` has a code sent and `Service.mfaVerify`
 // exchanges it for a `Connection`.
 //
-// Usage: node mfa-login.mjs <serviceUrl> <username> <password> <codeUrl> [--wrong-code-first]
+// Usage: node mfa-login.mjs <serviceUrl> <username> <password> <codeUrl> [flags]
 //   serviceUrl  the MFA service's base URL; the service info points `api`, `register`
 //               and `access` at it, as an operator's service info would.
 //   codeUrl     answers the latest code sent (stands in for the user reading an SMS).
 //   --wrong-code-first  submits a wrong code before the right one.
+//   --code-sent-at-login  skips mfaChallenge: the service sent the code at login
+//               (`challengeOnLogin`), the flow the library documents.
 //
 // Prints one JSON line on stdout: {"ok": true, "token", "endpoint", "mfaStatus", ...}
 // or {"ok": false, "stage", "status", "id", "message"}; exits non-zero on failure.
@@ -19,10 +21,11 @@ const pryv = require('pryv');
 
 const [serviceUrl, username, password, codeUrl, ...flags] = process.argv.slice(2);
 if (!serviceUrl || !username || !password || !codeUrl) {
-  console.error('usage: node mfa-login.mjs <serviceUrl> <username> <password> <codeUrl> [--wrong-code-first]');
+  console.error('usage: node mfa-login.mjs <serviceUrl> <username> <password> <codeUrl> [--wrong-code-first] [--code-sent-at-login]');
   process.exit(2);
 }
 const wrongCodeFirst = flags.includes('--wrong-code-first');
+const codeSentAtLogin = flags.includes('--code-sent-at-login');
 
 const base = serviceUrl.replace(/\/+$/, '');
 const service = new pryv.Service(null, {
@@ -62,10 +65,12 @@ try {
   result.mfaStatus = error.status;
 }
 
-try {
-  await service.mfaChallenge(username, mfaToken);
-} catch (error) {
-  fail('mfaChallenge', error);
+if (!codeSentAtLogin) {
+  try {
+    await service.mfaChallenge(username, mfaToken);
+  } catch (error) {
+    fail('mfaChallenge', error);
+  }
 }
 
 let code;
