@@ -5,4 +5,6 @@
 //! [`mfa_tests::both_stores!`]: `cargo test -p mfa-tests --test api memory` runs the
 //! in-memory variants, `... dynamodb` the DynamoDB ones (they need `scripts/test.sh`).
 
+mod activate;
+mod confirm;
 mod login;
