@@ -6,5 +6,7 @@
 //! in-memory variants, `... dynamodb` the DynamoDB ones (they need `scripts/test.sh`).
 
 mod activate;
+mod challenge;
 mod confirm;
 mod login;
+mod verify;
