@@ -8,5 +8,11 @@
 mod activate;
 mod challenge;
 mod confirm;
+mod cors;
+mod deactivate;
+mod flows;
+mod limits;
 mod login;
+mod races;
+mod recover;
 mod verify;
