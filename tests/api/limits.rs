@@ -133,6 +133,26 @@ async fn the_sixth_send_of_a_user_in_an_hour_is_refused(store: StoreKind) {
     }
 }
 
+/// A send refused by a limit leaves the session's code as it was: the code the user
+/// already received still works.
+async fn a_refused_send_keeps_the_code_already_sent(store: StoreKind) {
+    let app = spawn_app(TestOptions::new(store)).await;
+    app.activate_mfa().await;
+    let token = app.mfa_login().await;
+    app.challenge(&token).await.assert_status(200);
+    let code = app.current_code().await;
+    for _ in 0..3 {
+        let other = app.mfa_login().await;
+        app.challenge(&other).await.assert_status(200);
+    }
+    app.clock().advance(31);
+    assert_too_many(&app.challenge(&token).await, "sixth send");
+
+    let answer = app.verify(&token, &code).await;
+
+    answer.assert_status(200);
+}
+
 /// 10 sends per destination per day, whichever user asks.
 async fn the_eleventh_send_to_a_destination_in_a_day_is_refused(store: StoreKind) {
     let app = spawn_app(
@@ -226,6 +246,7 @@ both_stores!(
     a_second_challenge_within_the_interval_is_refused,
     an_mfa_token_is_bound_to_its_user,
     the_sixth_send_of_a_user_in_an_hour_is_refused,
+    a_refused_send_keeps_the_code_already_sent,
     the_eleventh_send_to_a_destination_in_a_day_is_refused,
     a_destination_outside_the_allow_list_is_refused,
     no_error_answer_echoes_a_secret,
