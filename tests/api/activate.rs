@@ -137,6 +137,25 @@ async fn activate_refuses_malformed_json(store: StoreKind) {
     answer.assert_error(400, "invalid-request-structure");
 }
 
+/// A body over 16 KiB is refused before it is read further.
+async fn activate_refuses_an_oversized_body(store: StoreKind) {
+    let app = spawn_app(TestOptions::new(store)).await;
+    let token = app.personal_token();
+    let body = json!({ "number": "41791231212", "note": "x".repeat(17 * 1024) });
+
+    let answer = app
+        .post(
+            "/alice1/mfa/activate",
+            &[("authorization", &token)],
+            body.to_string(),
+        )
+        .await;
+
+    answer.assert_error(400, "invalid-request-structure");
+    let calls = app.core().received_requests().await.unwrap_or_default();
+    assert!(calls.is_empty());
+}
+
 /// A template variable the data lacks is named, and nothing is sent.
 async fn activate_names_a_missing_template_variable(store: StoreKind) {
     for mode in Mode::ALL {
@@ -310,6 +329,7 @@ both_stores!(
     activate_with_an_app_token_is_forbidden,
     activate_refuses_invalid_user_data,
     activate_refuses_malformed_json,
+    activate_refuses_an_oversized_body,
     activate_names_a_missing_template_variable,
     activate_refuses_single_mode_data_without_the_code,
     activate_when_already_active_is_an_invalid_operation,

@@ -1,6 +1,6 @@
 //! `POST /{username}/mfa/deactivate`: a personal token turns MFA off.
 
-use mfa_tests::fake_core::{login_body, token_refusal_body};
+use mfa_tests::fake_core::{self, login_body, token_refusal_body};
 use mfa_tests::{both_stores, spawn_app, Mode, StoreKind, TestOptions, ALICE};
 
 /// A personal token turns MFA off: the next login is plain again.
@@ -23,8 +23,10 @@ async fn deactivate_with_a_personal_token_turns_mfa_off(store: StoreKind) {
 async fn deactivate_forwards_the_core_refusal(store: StoreKind) {
     let app = spawn_app(TestOptions::new(store)).await;
     app.activate_mfa().await;
+    app.core_answers_access_info(fake_core::access_refusal())
+        .await;
 
-    let answer = app.deactivate("unknown-token").await;
+    let answer = app.deactivate(&app.personal_token()).await;
 
     answer.assert_status(403);
     assert_eq!(answer.json(), token_refusal_body());
@@ -40,6 +42,11 @@ async fn deactivate_without_a_personal_token_is_forbidden(store: StoreKind) {
         .await
         .assert_error(403, "forbidden");
     app.deactivate("app-token-1")
+        .await
+        .assert_error(403, "forbidden");
+    app.core_answers_access_info(fake_core::access_info("shared"))
+        .await;
+    app.deactivate(&app.personal_token())
         .await
         .assert_error(403, "forbidden");
 

@@ -40,6 +40,51 @@ async fn recover_checks_the_password_without_the_recovery_code(store: StoreKind)
     assert_eq!(sent, app.login_body());
 }
 
+/// The password check is a core login: Origin and Referer go through as for login.
+async fn recover_forwards_origin_and_referer_to_the_core(store: StoreKind) {
+    let app = spawn_app(TestOptions::new(store)).await;
+    let codes = app.activate_mfa().await;
+    let origin = "https://sw.pryv.me";
+    let referer = "https://sw.pryv.me/access/";
+
+    let answer = app
+        .post(
+            "/alice1/mfa/recover",
+            &[("origin", origin), ("referer", referer)],
+            app.recover_body(&codes[0]).to_string(),
+        )
+        .await;
+
+    answer.assert_status(200);
+    let logins = app.core().received_requests().await.unwrap_or_default();
+    let login = logins
+        .iter()
+        .find(|r| r.url.path() == "/alice1/auth/login")
+        .unwrap_or_else(|| panic!("no core login"));
+    let header = |name| login.headers.get(name).and_then(|v| v.to_str().ok());
+    assert_eq!(header("origin"), Some(origin));
+    assert_eq!(header("referer"), Some(referer));
+}
+
+/// Wrong recovery codes count as failures: after 10 in an hour, even a right one
+/// gets 429.
+async fn wrong_recovery_codes_count_towards_the_backoff(store: StoreKind) {
+    let app = spawn_app(TestOptions::new(store)).await;
+    let codes = app.activate_mfa().await;
+    for guess in 0..10 {
+        let wrong = format!("00000000-0000-4000-8000-0000000000{guess:02}");
+        app.recover(&app.recover_body(&wrong))
+            .await
+            .assert_error(400, "invalid-parameters-format");
+    }
+
+    let answer = app.recover(&app.recover_body(&codes[0])).await;
+
+    answer.assert_error(429, "too-many-requests");
+    assert!(answer.header("retry-after").is_some());
+    app.login(&app.login_body()).await.assert_status(302);
+}
+
 /// An unknown recovery code: `invalid-parameters-format`; MFA stays on.
 async fn recover_with_an_unknown_code_is_refused(store: StoreKind) {
     let app = spawn_app(TestOptions::new(store)).await;
@@ -114,6 +159,8 @@ async fn recover_without_a_recovery_code_is_a_structure_error(store: StoreKind) 
 both_stores!(
     recover_with_a_wrong_password_forwards_the_core_refusal,
     recover_checks_the_password_without_the_recovery_code,
+    recover_forwards_origin_and_referer_to_the_core,
+    wrong_recovery_codes_count_towards_the_backoff,
     recover_with_an_unknown_code_is_refused,
     recover_without_mfa_is_an_invalid_operation,
     recover_turns_mfa_off_and_spends_the_code,

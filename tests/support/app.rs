@@ -8,7 +8,8 @@ use pryv_mfa::context::{Clock, ManualClock};
 use pryv_mfa::secrets::DataKey;
 use pryv_mfa::AppContext;
 use serde_json::{json, Value};
-use wiremock::{MockServer, Request};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::config::{self, Urls};
 use crate::fake_core::{self, PASSWORD};
@@ -161,6 +162,24 @@ impl TestApp {
     /// The status announcing an mfaToken (the configured `mfaTokenStatus`).
     pub fn mfa_token_status(&self) -> u16 {
         self.running.mfa_token_status
+    }
+
+    /// Makes the core answer every login with `answer`, over the defaults.
+    pub async fn core_answers_login(&self, answer: ResponseTemplate) {
+        Mock::given(method("POST"))
+            .and(path_regex(fake_core::LOGIN_PATH))
+            .respond_with(answer)
+            .mount(self.core())
+            .await;
+    }
+
+    /// Makes the core answer every access-info with `answer`, over the defaults.
+    pub async fn core_answers_access_info(&self, answer: ResponseTemplate) {
+        Mock::given(method("GET"))
+            .and(path_regex(fake_core::ACCESS_INFO_PATH))
+            .respond_with(answer)
+            .mount(self.core())
+            .await;
     }
 
     /// A client that follows no redirect.

@@ -72,7 +72,7 @@ impl Respond for Login {
         if body.get("password").and_then(Value::as_str) == Some(PASSWORD) {
             login_success(&user)
         } else {
-            ResponseTemplate::new(401).set_body_json(refusal_body())
+            login_refusal()
         }
     }
 }
@@ -82,6 +82,21 @@ pub fn login_success(user: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .insert_header("set-cookie", SSO_COOKIE)
         .set_body_raw(login_body(user), "application/json")
+}
+
+/// The core's refusal of a login: 401 with [`refusal_body`].
+pub fn login_refusal() -> ResponseTemplate {
+    ResponseTemplate::new(401).set_body_json(refusal_body())
+}
+
+/// The core's access-info for a token of type `kind` (`personal`, `app`, `shared`).
+pub fn access_info(kind: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({ "type": kind, "name": "x" }))
+}
+
+/// The core's refusal of a token: 403 with [`token_refusal_body`].
+pub fn access_refusal() -> ResponseTemplate {
+    ResponseTemplate::new(403).set_body_json(token_refusal_body())
 }
 
 /// An access-info answer by the token's prefix.
@@ -95,11 +110,11 @@ impl Respond for AccessInfo {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         if token.starts_with("personal-") {
-            ResponseTemplate::new(200).set_body_json(json!({ "type": "personal", "name": "x" }))
+            access_info("personal")
         } else if token.starts_with("app-") {
-            ResponseTemplate::new(200).set_body_json(json!({ "type": "app", "name": "x" }))
+            access_info("app")
         } else {
-            ResponseTemplate::new(403).set_body_json(token_refusal_body())
+            access_refusal()
         }
     }
 }
