@@ -164,7 +164,8 @@ pub(super) fn check_destination_allowed(ctx: &AppContext, data: &UserData) -> Re
 
 /// Sends a challenge for a session within the limits: the session's interval, the
 /// user's hourly sends and the destination's daily sends. A refused send sends
-/// nothing.
+/// nothing and leaves the session's code as it was: the code the user already
+/// received stays valid.
 pub(super) async fn send_challenge(
     ctx: &AppContext,
     token: &MfaToken,
@@ -173,25 +174,10 @@ pub(super) async fn send_challenge(
 ) -> Result<(), ApiError> {
     let now = ctx.now();
     let limits = &ctx.config.limits;
-    let code = ctx.messenger.new_code();
-    let record = code.as_ref().map(|code| CodeRecord {
-        digest: token.code_digest(code.expose()),
-        expires_at: now + ctx.config.code.ttl.as_secs(),
-    });
-    let interval = limits.send_interval.as_secs();
-    match ctx
-        .store
-        .record_send(&token.session_id(), now, interval, record)
-        .await?
-    {
-        SendOutcome::Recorded => {}
-        SendOutcome::TooSoon { retry_after } => {
-            return Err(too_many(retry_after, "A code was sent moments ago."))
-        }
-        SendOutcome::SessionGone => {
-            return Err(ApiError::forbidden("Unknown, expired or spent mfaToken."))
-        }
-    }
+    let session_id = token.session_id();
+    // The interval is checked (and the send time taken) without a new code: the code
+    // is replaced only once every limit let the send through.
+    record_send(ctx, &session_id, now, limits.send_interval.as_secs(), None).await?;
     let user_key = format!("sends-user#{user}#{}", now / HOUR);
     count(
         ctx,
@@ -211,8 +197,38 @@ pub(super) async fn send_challenge(
         "Too many codes sent to this destination.",
     )
     .await?;
+    let code = ctx.messenger.new_code();
+    if let Some(code) = &code {
+        let record = CodeRecord {
+            digest: token.code_digest(code.expose()),
+            expires_at: now + ctx.config.code.ttl.as_secs(),
+        };
+        record_send(ctx, &session_id, now, 0, Some(record)).await?;
+    }
     ctx.messenger.send(data, code.as_ref()).await?;
     Ok(())
+}
+
+/// Records a send on a live session at least `interval` seconds after the previous
+/// one, replacing its code when one is given.
+async fn record_send(
+    ctx: &AppContext,
+    session_id: &str,
+    now: u64,
+    interval: u64,
+    code: Option<CodeRecord>,
+) -> Result<(), ApiError> {
+    match ctx
+        .store
+        .record_send(session_id, now, interval, code)
+        .await?
+    {
+        SendOutcome::Recorded => Ok(()),
+        SendOutcome::TooSoon { retry_after } => {
+            Err(too_many(retry_after, "A code was sent moments ago."))
+        }
+        SendOutcome::SessionGone => Err(ApiError::forbidden("Unknown, expired or spent mfaToken.")),
+    }
 }
 
 /// Counts one event against a windowed limit (0 turns it off).
