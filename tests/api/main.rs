@@ -6,6 +6,7 @@
 //! in-memory variants, `... dynamodb` the DynamoDB ones (they need `scripts/test.sh`).
 
 mod activate;
+mod at_rest;
 mod challenge;
 mod confirm;
 mod cors;

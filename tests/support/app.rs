@@ -28,6 +28,7 @@ struct Running {
     clock: Arc<ManualClock>,
     mode: Mode,
     mfa_token_status: u16,
+    table: Option<String>,
 }
 
 /// A running service, seen as one user (by default [`ALICE`]; see
@@ -72,7 +73,7 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
     // Limits count in windows of an hour and a day: starting at the start of a day
     // keeps a test's few minutes inside one window.
     clock.advance(DAY - clock.now() % DAY);
-    let store = store::build(options.store).await;
+    let (store, table) = store::build(options.store).await;
     let ctx = AppContext::new(config, store, DataKey::generate())
         .unwrap_or_else(|e| panic!("app context: {e:#}"))
         .with_clock(Arc::clone(&clock) as Arc<dyn Clock>);
@@ -99,6 +100,7 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
             clock,
             mode: options.mode,
             mfa_token_status,
+            table,
         }),
         user: ALICE.to_owned(),
     }
@@ -126,6 +128,11 @@ fn init_logs() {
 }
 
 impl TestApp {
+    /// The DynamoDB table of the app, if it runs on one.
+    pub fn table(&self) -> Option<&str> {
+        self.running.table.as_deref()
+    }
+
     /// The same app, seen as another user.
     pub fn as_user(&self, user: &str) -> TestApp {
         TestApp {

@@ -25,7 +25,7 @@ pub use answer::Answer;
 pub use app::{spawn_app, TestApp};
 pub use fake_core::{PASSWORD, SSO_COOKIE};
 pub use options::{Mode, TestOptions};
-pub use store::StoreKind;
+pub use store::{scan_table, StoreKind};
 
 /// The user most tests act as.
 pub const ALICE: &str = "alice1";

@@ -19,11 +19,45 @@ const ENABLED_VAR: &str = "MFA_TEST_DYNAMODB";
 /// The SDK's endpoint override, which must point at loopback.
 const ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 
-/// A new, empty store of the kind asked.
-pub(crate) async fn build(kind: StoreKind) -> Arc<dyn Store> {
+/// A new, empty store of the kind asked, with its table's name for DynamoDB.
+pub(crate) async fn build(kind: StoreKind) -> (Arc<dyn Store>, Option<String>) {
     match kind {
-        StoreKind::Memory => Arc::new(MemoryStore::new()),
-        StoreKind::DynamoDb => Arc::new(dynamodb().await),
+        StoreKind::Memory => (Arc::new(MemoryStore::new()), None),
+        StoreKind::DynamoDb => {
+            let store = dynamodb().await;
+            let table = store.table().to_owned();
+            (Arc::new(store), Some(table))
+        }
+    }
+}
+
+/// Every attribute value of every item of `table`, as text, keyed by the item's `pk`.
+pub async fn scan_table(table: &str) -> Vec<(String, String)> {
+    let config = DynamoDbStore::config_loader().load().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("scanning {table}: {e}"));
+        for item in page.items() {
+            let pk = item
+                .get("pk")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            items.push((pk, format!("{item:?}")));
+        }
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            return items;
+        }
     }
 }
 
