@@ -118,8 +118,13 @@ impl AppContext {
         }
         tracing::info!(
             role,
-            mode = if self.messenger.generates_codes() { "single" } else { "challenge-verify" },
-            mfa_token_status = ?self.config.mfa_token_status,
+            mode = if self.messenger.generates_codes() {
+                "single"
+            } else {
+                "challenge-verify"
+            },
+            mfa_token_status = self.config.mfa_token_status.as_u16(),
+            challenge_on_login = self.config.challenge_on_login,
             "started"
         );
     }

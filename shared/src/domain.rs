@@ -146,6 +146,7 @@ impl Code {
     pub fn from_body(body: &serde_json::Value) -> Result<Self, ApiError> {
         let value = body
             .get("code")
+            .filter(|v| !v.is_null())
             .ok_or_else(|| ApiError::structure("Missing parameter 'code'."))?;
         let text = value
             .as_str()

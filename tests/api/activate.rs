@@ -68,6 +68,17 @@ async fn activate_forwards_the_core_refusal_of_the_token(store: StoreKind) {
     assert!(app.sends().await.is_empty());
 }
 
+/// The token is checked before the data: a stranger's invalid data gets the core's
+/// refusal, never the names of the templates' variables.
+async fn activate_checks_the_token_before_the_data(store: StoreKind) {
+    let app = spawn_app(TestOptions::new(store)).await;
+
+    let answer = app.activate("unknown-token", &serde_json::json!({})).await;
+
+    answer.assert_status(403);
+    assert_eq!(answer.json(), token_refusal_body());
+}
+
 /// An app token is not enough to change the second factor.
 async fn activate_with_an_app_token_is_forbidden(store: StoreKind) {
     let app = spawn_app(TestOptions::new(store)).await;
@@ -323,6 +334,7 @@ async fn a_user_value_cannot_change_the_provider_request(store: StoreKind) {
 }
 
 both_stores!(
+    activate_checks_the_token_before_the_data,
     activate_without_authorization_is_forbidden,
     activate_accepts_bearer_basic_and_query_tokens,
     activate_forwards_the_core_refusal_of_the_token,

@@ -183,7 +183,34 @@ async fn an_invalid_username_is_refused_without_calling_the_core(store: StoreKin
     );
 }
 
+/// A body that is not a JSON object is refused here, in Pryv's error shape, and the
+/// core never sees it.
+async fn a_login_body_that_is_not_a_json_object_is_refused_without_calling_the_core(
+    store: StoreKind,
+) {
+    let app = spawn_app(TestOptions::new(store)).await;
+
+    for body in ["", "{\"username\":", "[1,2]", "null", "42"] {
+        let answer = app
+            .post(
+                "/alice1/auth/login",
+                &[("content-type", "application/json")],
+                body.to_owned(),
+            )
+            .await;
+
+        answer.assert_error(400, "invalid-request-structure");
+    }
+    let calls = app.core().received_requests().await.unwrap_or_default();
+    assert!(
+        calls.is_empty(),
+        "the core was called {} times",
+        calls.len()
+    );
+}
+
 both_stores!(
+    a_login_body_that_is_not_a_json_object_is_refused_without_calling_the_core,
     login_without_mfa_answers_the_core_body_and_cookie,
     login_forwards_origin_and_referer_to_the_core,
     login_forwards_the_core_refusal,

@@ -156,7 +156,26 @@ async fn recover_without_a_recovery_code_is_a_structure_error(store: StoreKind) 
     assert!(calls.is_empty());
 }
 
+/// A missing or non-string password is refused here, the core not called.
+async fn recover_without_a_string_password_is_refused(store: StoreKind) {
+    let app = spawn_app(TestOptions::new(store)).await;
+    let mut missing = app.recover_body("some-code");
+    missing.as_object_mut().map(|o| o.remove("password"));
+    let mut number = app.recover_body("some-code");
+    number["password"] = 1.into();
+
+    app.recover(&missing)
+        .await
+        .assert_error(400, "invalid-request-structure");
+    app.recover(&number)
+        .await
+        .assert_error(400, "invalid-parameters-format");
+    let calls = app.core().received_requests().await.unwrap_or_default();
+    assert!(calls.is_empty());
+}
+
 both_stores!(
+    recover_without_a_string_password_is_refused,
     recover_with_a_wrong_password_forwards_the_core_refusal,
     recover_checks_the_password_without_the_recovery_code,
     recover_forwards_origin_and_referer_to_the_core,

@@ -204,7 +204,18 @@ async fn verify_forwards_the_number_and_the_code(store: StoreKind) {
     }
 }
 
+/// Without Authorization, verify is forbidden whatever the body: the token is
+/// checked before the code.
+async fn verify_without_authorization_is_forbidden_even_without_a_body(store: StoreKind) {
+    let app = spawn_app(TestOptions::new(store)).await;
+
+    let answer = app.post("/alice1/mfa/verify", &[], String::new()).await;
+
+    answer.assert_error(403, "forbidden");
+}
+
 both_stores!(
+    verify_without_authorization_is_forbidden_even_without_a_body,
     verify_with_the_right_code_gives_the_core_login_answer,
     verify_with_a_wrong_code_is_invalid_code,
     verify_twice_is_forbidden_the_second_time,

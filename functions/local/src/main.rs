@@ -77,11 +77,14 @@ async fn main() -> anyhow::Result<()> {
         tokio::spawn(mfa_local::serve_on(listener, ctx));
         return mfa_local::demo::run(&format!("http://{addr}"), sandbox).await;
     }
-    if sandbox.is_some() {
+    if let Some(sandbox) = &sandbox {
         println!(
-            "SANDBOX (development only): demo user '{}' with password '{}'; codes are printed here.",
+            "SANDBOX (development only): demo user '{}' with password '{}'; codes are printed here.\n\
+             Sandbox core: {}  messaging endpoint: {}",
             mfa_local::sandbox::DEMO_USER,
-            mfa_local::sandbox::DEMO_PASSWORD
+            mfa_local::sandbox::DEMO_PASSWORD,
+            sandbox.core_url,
+            sandbox.messaging_url,
         );
     }
     println!("Pryv MFA listening on http://{addr}");

@@ -122,8 +122,15 @@ fn pryv_error(status: StatusCode, id: &str, message: &str) -> Response {
 async fn core_login(
     State(shared): State<Arc<Shared>>,
     Path(username): Path<String>,
-    Json(body): Json<Value>,
+    body: axum::body::Bytes,
 ) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return pryv_error(
+            StatusCode::BAD_REQUEST,
+            "invalid-request-structure",
+            "The request body is not valid JSON.",
+        );
+    };
     let password_ok = body.get("password").and_then(Value::as_str) == Some(DEMO_PASSWORD);
     if username != DEMO_USER || !password_ok {
         return pryv_error(

@@ -17,13 +17,15 @@ pub(super) async fn activate(
     user: Username,
     request: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
+    // The token first: the data's errors name the templates' variables, which only
+    // the user may learn.
     let personal_token = request::token(&request)?;
-    let data = UserData::parse(&request::json_body(&request)?)?;
-    ctx.messenger.check_user_data(&data)?;
-    flow::check_destination_allowed(ctx, &data)?;
     ctx.core
         .check_personal_token(&user, &personal_token)
         .await?;
+    let data = UserData::parse(&request::json_body(&request)?)?;
+    ctx.messenger.check_user_data(&data)?;
+    flow::check_destination_allowed(ctx, &data)?;
     if ctx.store.profile(&user).await?.is_some() {
         return Err(ApiError::InvalidOperation(
             "MFA is already active for this user: deactivate it first.".into(),

@@ -21,8 +21,8 @@ pub(super) async fn confirm(
     user: Username,
     request: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let code = Code::from_body(&request::json_body(&request)?)?;
     let open = flow::open_session(ctx, &request, &user, &[Purpose::Activation]).await?;
+    let code = Code::from_body(&request::json_body(&request)?)?;
     let data = flow::user_data(ctx, &open).await?;
     flow::check_code(ctx, &open, &data, &code).await?;
 

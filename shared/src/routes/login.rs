@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http::{Request, Response};
 
-use super::flow;
+use super::{flow, request};
 use crate::context::AppContext;
 use crate::domain::Username;
 use crate::error::ApiError;
@@ -18,6 +18,8 @@ pub(super) async fn login(
     user: Username,
     request: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
+    // Checked, then passed on as sent: the core reads its own fields.
+    request::json_object_body(&request)?;
     let answer = ctx
         .core
         .login(&user, request.body().clone(), request.headers())

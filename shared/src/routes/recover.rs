@@ -20,6 +20,7 @@ pub(super) async fn recover(
 ) -> Result<Response<Bytes>, ApiError> {
     let mut body = request::json_body(&request)?;
     let recovery_code = request::string_field(&body, "recoveryCode")?.to_owned();
+    request::string_field(&body, "password")?;
     let body_user = request::string_field(&body, "username")?;
     if Username::parse(body_user)? != user {
         return Err(ApiError::format(

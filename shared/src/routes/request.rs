@@ -74,8 +74,19 @@ pub(super) fn token(request: &Request<Bytes>) -> Result<String, ApiError> {
         .and_then(token_from_authorization);
     let token = from_header.or_else(|| query_param(request, "auth"));
     token
-        .filter(|t| !t.is_empty())
+        .filter(|t| is_plausible_token(t))
         .ok_or_else(|| ApiError::forbidden("Missing or invalid Authorization."))
+}
+
+/// The most characters a token may have; Pryv's and ours are well under 100.
+const MAX_TOKEN_CHARS: usize = 512;
+
+/// A token is printable ASCII without spaces, and not over-long: anything else could
+/// not be sent on to the core as a header, and is refused here as forbidden.
+fn is_plausible_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= MAX_TOKEN_CHARS
+        && token.bytes().all(|b| b.is_ascii_graphic())
 }
 
 fn token_from_authorization(value: &str) -> Option<String> {
@@ -109,6 +120,19 @@ pub(super) fn json_body(request: &Request<Bytes>) -> Result<serde_json::Value, A
     }
     serde_json::from_slice(body)
         .map_err(|_| ApiError::structure("The request body is not valid JSON."))
+}
+
+/// The body as a JSON object, for bodies passed on to the core as they are.
+pub(super) fn json_object_body(request: &Request<Bytes>) -> Result<serde_json::Value, ApiError> {
+    let body = serde_json::from_slice::<serde_json::Value>(request.body())
+        .map_err(|_| ApiError::structure("The request body is not valid JSON."))?;
+    if body.is_object() {
+        Ok(body)
+    } else {
+        Err(ApiError::structure(
+            "The request body must be a JSON object.",
+        ))
+    }
 }
 
 /// A required string field of a JSON body.
@@ -181,5 +205,19 @@ mod tests {
             token(&request("/a", &[])).unwrap_err().id(),
             Some("forbidden")
         );
+    }
+
+    #[test]
+    fn tokens_with_control_characters_or_over_long_are_forbidden() {
+        let long = format!("/a?auth={}", "t".repeat(600));
+        for uri in [
+            "/a?auth=%0d%0a",
+            "/a?auth=tok%00en",
+            "/a?auth=to%20ken",
+            long.as_str(),
+        ] {
+            let error = token(&request(uri, &[])).unwrap_err();
+            assert_eq!(error.id(), Some("forbidden"), "{uri}");
+        }
     }
 }

@@ -17,8 +17,8 @@ pub(super) async fn verify(
     user: Username,
     request: Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let code = Code::from_body(&request::json_body(&request)?)?;
     let open = flow::open_session(ctx, &request, &user, &[Purpose::Login]).await?;
+    let code = Code::from_body(&request::json_body(&request)?)?;
     let data = flow::user_data(ctx, &open).await?;
     flow::check_code(ctx, &open, &data, &code).await?;
 
