@@ -48,6 +48,17 @@ impl Sandbox {
     /// Starts both listeners on free loopback ports; `print` writes each message to
     /// the terminal.
     pub async fn start(print: bool) -> std::io::Result<Self> {
+        Self::start_on(print, 0, 0).await
+    }
+
+    /// Starts the core stand-in on `core_port` and the messaging endpoint on
+    /// `messaging_port` of 127.0.0.1, each on a free port instead when its own is
+    /// taken (or 0).
+    pub async fn start_on(
+        print: bool,
+        core_port: u16,
+        messaging_port: u16,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             print,
             ..Shared::default()
@@ -59,8 +70,8 @@ impl Sandbox {
         let messaging = Router::new()
             .route("/messages", post(receive_message))
             .with_state(Arc::clone(&shared));
-        let core_addr = spawn(core).await?;
-        let messaging_addr = spawn(messaging).await?;
+        let core_addr = spawn(core, core_port).await?;
+        let messaging_addr = spawn(messaging, messaging_port).await?;
         Ok(Self {
             core_url: loopback_url(core_addr, "/"),
             messaging_url: loopback_url(messaging_addr, "/messages"),
@@ -104,8 +115,11 @@ fn loopback_url(addr: SocketAddr, path: &str) -> url::Url {
     url::Url::parse(&format!("http://{addr}{path}")).unwrap_or_else(|e| panic!("loopback URL: {e}"))
 }
 
-async fn spawn(router: Router) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+async fn spawn(router: Router, port: u16) -> std::io::Result<SocketAddr> {
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => listener,
+        Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+    };
     let addr = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(addr)
