@@ -37,17 +37,27 @@ struct Args {
     create_table: bool,
 }
 
+/// The sandbox core's port in the embedded configuration.
+const SANDBOX_CORE_PORT: u16 = 7002;
+/// The sandbox messaging endpoint's port in the embedded configuration.
+const SANDBOX_MESSAGING_PORT: u16 = 7001;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // The demo prints its own steps; request lines would only interleave with them.
     pryv_mfa::logging::init_local(if args.demo { "warn" } else { "info" });
-    let sandbox = if args.sandbox || args.demo {
+    let sandbox = if args.demo {
         Some(
-            Sandbox::start(!args.demo)
+            Sandbox::start(false)
                 .await
                 .context("starting the sandbox")?,
         )
+    } else if args.sandbox {
+        // The ports of the embedded configuration (shared/src/config/default.yaml),
+        // when free, so that a copy of it works against this sandbox.
+        let sandbox = Sandbox::start_on(true, SANDBOX_CORE_PORT, SANDBOX_MESSAGING_PORT).await;
+        Some(sandbox.context("starting the sandbox")?)
     } else {
         None
     };
