@@ -6,6 +6,8 @@
 //! - [`proxy`]: a TCP proxy that counts the connections it forwards, to prove which
 //!   calls a process makes (none during a cold start).
 //! - [`function`]: a function binary as a child process with its own Runtime API.
+//! - [`fakes`]: a core and a provider that answer at once, for load runs.
+//! - [`load`]: wrk runs and their figures.
 //! - [`events`]: API Gateway HTTP API (v2) events and the responses to them.
 //! - [`sandbox`]: the local server's Pryv core stand-in and messaging endpoint,
 //!   re-exported for the tests that drive the functions against it.
@@ -13,7 +15,9 @@
 #![warn(missing_docs)]
 
 pub mod events;
+pub mod fakes;
 pub mod function;
+pub mod load;
 pub mod proxy;
 pub mod runtime_api;
 
