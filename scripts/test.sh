@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: installs the pinned test tools into .venv, starts a
-# local DynamoDB/SSM API server (moto) on a free loopback port, runs the Rust tests
-# against it and stops it, whatever the tests do.
+# local DynamoDB/SSM API server (moto) on a free loopback port, builds the function
+# binaries, runs the Rust tests against it and stops it, whatever the tests do.
 #
 #   bash scripts/test.sh                  # the template checks, then cargo test --workspace --all-targets
 #   bash scripts/test.sh -- -p pryv-mfa --test store_contract   # these cargo args instead
@@ -80,6 +80,13 @@ use_test_aws_environment() {
   export MFA_TEST_DYNAMODB=1
 }
 
+# The Lambda runtime tests run the function binaries themselves: build them first,
+# with the tests' profile and target dir, so that nothing is built twice.
+build_function_binaries() {
+  say "building the function binaries"
+  cargo build --workspace --bins
+}
+
 run_cargo_tests() {
   local status=0
   if (($# > 0)); then
@@ -112,6 +119,7 @@ main() {
   trap 'exit 130' INT TERM
   use_test_aws_environment
   start_moto
+  build_function_binaries
   local status=0
   run_cargo_tests "$@" || status=$?
   exit "$status"
