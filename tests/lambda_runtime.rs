@@ -386,3 +386,46 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// Deployed, the configuration (data key included) is an SSM SecureString: the cold
+/// start reads it, decrypted, and calls nothing else.
+#[tokio::test]
+async fn a_cold_start_reads_the_configuration_from_ssm_and_nothing_else() {
+    let stack = Stack::start().await;
+    let ssm_proxy = CountingProxy::start(local_dynamodb_addr())
+        .await
+        .expect("SSM proxy");
+    let name = format!("/pryv-mfa-test/{:016x}/config", random_u64());
+    let yaml = std::fs::read_to_string(stack.config_dir.path.join("mfa.yaml"))
+        .expect("the sandbox configuration");
+    let document = format!("{yaml}dataKey: '{TEST_DATA_KEY}'\n");
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    aws_sdk_ssm::Client::new(&sdk)
+        .put_parameter()
+        .name(&name)
+        .value(document)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("storing the configuration parameter on the local server");
+    let mut env = stack.environment();
+    env.remove("MFA_CONFIG_FILE");
+    env.remove("MFA_DATA_KEY");
+    env.insert("MFA_CONFIG_PARAMETER".into(), name);
+    env.insert("AWS_ENDPOINT_URL_SSM".into(), ssm_proxy.url());
+
+    let login = spawn("login", &env).await;
+    if let Err(error) = login.wait_ready(START_TIMEOUT).await {
+        panic!("mfa-login did not start: {error}\n{}", login.stderr());
+    }
+
+    assert!(ssm_proxy.connections() > 0, "the parameter was read");
+    for (name, count) in stack.outbound_connections() {
+        assert_eq!(count, 0, "{name} was reached during a cold start");
+    }
+    let credentials = json!({ "username": DEMO_USER, "password": DEMO_PASSWORD, "appId": "ssm" });
+    let answer = call(&login, event("auth/login").json(&credentials)).await;
+    assert_eq!(answer.status, 200, "a plain login: {}", answer.body);
+}
