@@ -77,11 +77,11 @@ async fn run(work: &Path) -> anyhow::Result<String> {
         &mut out,
         &[("login", &cold_login), ("verify", &cold_verify)],
     )?;
+    write_overhead(&mut out, &overhead)?;
     write_memory(
         &mut out,
         &[("login", memory_login), ("verify", memory_verify)],
     )?;
-    write_overhead(&mut out, &overhead)?;
     write_sizes(&mut out, &sizes)?;
     Ok(out)
 }
