@@ -392,9 +392,13 @@ impl Drop for TempDir {
 #[tokio::test]
 async fn a_cold_start_reads_the_configuration_from_ssm_and_nothing_else() {
     let stack = Stack::start().await;
-    let ssm_proxy = CountingProxy::start(local_dynamodb_addr())
-        .await
-        .expect("SSM proxy");
+    let ssm_endpoint = std::env::var("AWS_ENDPOINT_URL_SSM").unwrap_or_default();
+    let ssm_server = url_addr(&ssm_endpoint)
+        .filter(|addr| addr.ip().is_loopback())
+        .unwrap_or_else(|| {
+            panic!("AWS_ENDPOINT_URL_SSM must be a loopback server: run scripts/test.sh")
+        });
+    let ssm_proxy = CountingProxy::start(ssm_server).await.expect("SSM proxy");
     let name = format!("/pryv-mfa-test/{:016x}/config", random_u64());
     let yaml = std::fs::read_to_string(stack.config_dir.path.join("mfa.yaml"))
         .expect("the sandbox configuration");

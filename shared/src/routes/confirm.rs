@@ -44,9 +44,7 @@ pub(super) async fn confirm(
             StatusCode::OK,
             json!({ "recoveryCodes": recovery_codes }),
         )),
-        ConfirmOutcome::SessionGone => {
-            Err(ApiError::forbidden("Unknown, expired or spent mfaToken."))
-        }
+        ConfirmOutcome::SessionGone => Err(flow::unknown_token()),
         ConfirmOutcome::AlreadyActive => Err(ApiError::InvalidOperation(
             "MFA is already active for this user.".into(),
         )),

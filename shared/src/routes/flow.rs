@@ -20,6 +20,12 @@ use crate::store::{
 const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
 
+/// The one refusal for every mfaToken that opens nothing: unknown, expired, spent,
+/// another user's or another purpose's, so that a caller learns nothing more.
+pub(super) fn unknown_token() -> ApiError {
+    ApiError::forbidden("Unknown, expired or spent mfaToken.")
+}
+
 /// A live session together with the token that opened it.
 pub(super) struct OpenSession {
     pub token: MfaToken,
@@ -81,7 +87,7 @@ pub(super) async fn open_session_of(
         .session(&token.session_id(), ctx.now())
         .await?
         .filter(|s| &s.username == user && purposes.contains(&s.purpose))
-        .ok_or_else(|| ApiError::forbidden("Unknown, expired or spent mfaToken."))?;
+        .ok_or_else(|| unknown_token())?;
     Ok(OpenSession { token, session })
 }
 
@@ -227,7 +233,7 @@ async fn record_send(
         SendOutcome::TooSoon { retry_after } => {
             Err(too_many(retry_after, "A code was sent moments ago."))
         }
-        SendOutcome::SessionGone => Err(ApiError::forbidden("Unknown, expired or spent mfaToken.")),
+        SendOutcome::SessionGone => Err(unknown_token()),
     }
 }
 
@@ -318,9 +324,7 @@ pub(super) async fn check_code(
                 "Too many wrong codes: this mfaToken is no longer valid.",
             ))
         }
-        AttemptOutcome::SessionGone => {
-            return Err(ApiError::forbidden("Unknown, expired or spent mfaToken."))
-        }
+        AttemptOutcome::SessionGone => return Err(unknown_token()),
     }
     let issued = match (&open.session.code_digest, open.session.code_expires_at) {
         (Some(digest), Some(expires_at)) => Some(IssuedCode {

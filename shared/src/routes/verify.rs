@@ -27,7 +27,7 @@ pub(super) async fn verify(
         .consume_session(&open.session.id, ctx.now())
         .await?
     {
-        return Err(ApiError::forbidden("Unknown, expired or spent mfaToken."));
+        return Err(flow::unknown_token());
     }
     let answer: CoreAnswer = open
         .token
