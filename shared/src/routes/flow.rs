@@ -87,7 +87,7 @@ pub(super) async fn open_session_of(
         .session(&token.session_id(), ctx.now())
         .await?
         .filter(|s| &s.username == user && purposes.contains(&s.purpose))
-        .ok_or_else(|| unknown_token())?;
+        .ok_or_else(unknown_token)?;
     Ok(OpenSession { token, session })
 }
 
