@@ -18,6 +18,8 @@ use crate::routes::{self, PathUsername, Route};
 /// configuration stops the start with the field's name), then answers events.
 pub async fn run(route: Route) -> Result<(), lambda_http::Error> {
     crate::logging::init_lambda();
+    // Known limit: a context that cannot be built ends the process before the runtime
+    // client starts, so Lambda sees a failed init without an `init/error` report.
     let ctx = match AppContext::from_lambda_env().await {
         Ok(ctx) => Arc::new(ctx),
         Err(error) => {

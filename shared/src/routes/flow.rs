@@ -238,6 +238,9 @@ async fn record_send(
 }
 
 /// Counts one event against a windowed limit (0 turns it off).
+// Known limit: windows are fixed (the clock hour, the UTC day), not sliding, so a
+// burst across a boundary can reach twice a limit; one counter item per window keeps
+// each count a single conditional write.
 async fn count(
     ctx: &AppContext,
     key: &str,
@@ -272,6 +275,8 @@ fn failures_key(user: &Username, now: u64) -> String {
 }
 
 /// Refuses with 429 while the user has failed too many codes this hour.
+// Known limit: the backoff is flat, until the hour's window ends, not growing with
+// each failure.
 pub(super) async fn check_failure_backoff(
     ctx: &AppContext,
     user: &Username,
@@ -335,6 +340,9 @@ pub(super) async fn check_code(
         }),
         _ => None,
     };
+    // Known limit: the attempt is reserved before the check, so a provider failure
+    // during the check still costs one; giving it back could not be made atomic with
+    // a parallel guess.
     let result = ctx.messenger.check(data, code, issued).await;
     if let Err(crate::modes::ModeError::InvalidCode) = &result {
         count_failure(ctx, user).await?;
