@@ -188,16 +188,23 @@ pub fn apply_core_url_override(config: &mut Config) -> anyhow::Result<()> {
 
 /// The data key from `MFA_DATA_KEY`, else from the configuration; required.
 pub fn data_key_from(config: &Config) -> anyhow::Result<DataKey> {
+    given_data_key(config)?.context(
+        "MFA_DATA_KEY: missing (32 random bytes in base64, also accepted as the \
+         configuration's dataKey); it seals users' MFA data at rest",
+    )
+}
+
+/// The data key from `MFA_DATA_KEY`, else from the configuration, if either gives
+/// one; a key given but malformed is an error, never replaced.
+pub fn given_data_key(config: &Config) -> anyhow::Result<Option<DataKey>> {
     let text = match std::env::var("MFA_DATA_KEY") {
         Ok(value) if !value.trim().is_empty() => value,
-        _ => config
-            .data_key
-            .as_ref()
-            .map(|key| key.expose_secret().to_owned())
-            .context(
-                "MFA_DATA_KEY: missing (32 random bytes in base64, also accepted as the \
-                 configuration's dataKey); it seals users' MFA data at rest",
-            )?,
+        _ => match &config.data_key {
+            Some(key) => key.expose_secret().to_owned(),
+            None => return Ok(None),
+        },
     };
-    DataKey::from_base64(text.trim()).context("MFA_DATA_KEY: must be 32 bytes in base64")
+    DataKey::from_base64(text.trim())
+        .map(Some)
+        .context("MFA_DATA_KEY: must be 32 bytes in base64")
 }

@@ -120,7 +120,8 @@ async fn store_and_key(args: &Args, config: &Config) -> anyhow::Result<(Arc<dyn 
             if args.create_table {
                 bail!("--create-table needs MFA_TABLE");
             }
-            let key = context::data_key_from(config).unwrap_or_else(|_| DataKey::generate());
+            // Memory lasts as long as the process: a fresh key fits it, unless one is given.
+            let key = context::given_data_key(config)?.unwrap_or_else(DataKey::generate);
             Ok((Arc::new(MemoryStore::new()), key))
         }
     }

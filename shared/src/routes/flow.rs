@@ -7,7 +7,6 @@ use http::{Request, Response, StatusCode};
 use serde_json::json;
 
 use super::{json_response, request};
-use crate::config::MfaTokenStatus;
 use crate::context::AppContext;
 use crate::domain::{Code, UserData, Username};
 use crate::error::ApiError;
@@ -34,10 +33,8 @@ pub(super) struct OpenSession {
 
 /// Answers with a fresh mfaToken, in the status the operator chose.
 pub(super) fn mfa_token_response(ctx: &AppContext, token: &MfaToken) -> Response<Bytes> {
-    let status = match ctx.config.mfa_token_status {
-        MfaTokenStatus::Found => StatusCode::FOUND,
-        MfaTokenStatus::Ok => StatusCode::OK,
-    };
+    let status =
+        StatusCode::from_u16(ctx.config.mfa_token_status.as_u16()).unwrap_or(StatusCode::FOUND);
     json_response(status, json!({ "mfaToken": token.expose() }))
 }
 
@@ -252,7 +249,7 @@ async fn count(
         return Ok(());
     }
     let now = ctx.now();
-    let window_end = (now / window + 1) * window;
+    let window_end = window_end(now, window);
     match ctx
         .store
         .increment_counter(key, limit, window_end, now)
@@ -261,6 +258,11 @@ async fn count(
         CounterOutcome::Counted(_) => Ok(()),
         CounterOutcome::LimitReached => Err(too_many(window_end - now, message)),
     }
+}
+
+/// The end of the `window`-second window holding `now` (windows start at the epoch).
+fn window_end(now: u64, window: u64) -> u64 {
+    (now / window + 1) * window
 }
 
 fn too_many(retry_after_seconds: u64, message: &str) -> ApiError {
@@ -287,9 +289,8 @@ pub(super) async fn check_failure_backoff(
     }
     let now = ctx.now();
     if ctx.store.counter(&failures_key(user, now), now).await? >= limit {
-        let window_end = (now / HOUR + 1) * HOUR;
         return Err(too_many(
-            window_end - now,
+            window_end(now, HOUR) - now,
             "Too many failed codes for this user: retry later.",
         ));
     }
@@ -303,9 +304,8 @@ pub(super) async fn count_failure(ctx: &AppContext, user: &Username) -> Result<(
         return Ok(());
     }
     let now = ctx.now();
-    let window_end = (now / HOUR + 1) * HOUR;
     ctx.store
-        .increment_counter(&failures_key(user, now), limit, window_end, now)
+        .increment_counter(&failures_key(user, now), limit, window_end(now, HOUR), now)
         .await?;
     Ok(())
 }
